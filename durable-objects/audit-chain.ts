@@ -1,0 +1,98 @@
+// AuditChain: one Durable Object per org, the single writer of that org's evidence hash
+// chain. append() seals events onto the head inside one storage transaction, so concurrent
+// requests can never fork or skip a seq; the sealed events wait in this object's own SQLite
+// outbox (durable before append() returns) and an alarm flushes them to D1 in batches.
+import { DurableObject } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
+import { auditEvents } from "../workers/src/db/schema";
+import { sealEvent, GENESIS_HASH, type AuditDraft, type AuditEvent, type ChainHead } from "../workers/src/domain/audit/chain";
+import type { Env } from "../workers/src/env";
+
+/** Wait this long after the first unflushed event so concurrent appends share a D1 batch. */
+const FLUSH_DELAY_MS = 25;
+/** Events per D1 batch; keeps one batch well inside D1's per-call limits. */
+const FLUSH_BATCH = 100;
+
+export class AuditChain extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS chain_head (
+      id INTEGER PRIMARY KEY CHECK (id = 1), org_id TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, event TEXT NOT NULL)`);
+  }
+
+  /** Seals drafts onto the chain in order. Returns once they are durable in this object. */
+  async append(orgId: string, drafts: AuditDraft[]): Promise<AuditEvent[]> {
+    const sealed = this.ctx.storage.transactionSync(() => {
+      let head = this.readHead(orgId);
+      const now = new Date();
+      return drafts.map((draft) => {
+        const event = sealEvent(orgId, head, draft, now);
+        this.sql.exec("INSERT INTO outbox (seq, event) VALUES (?, ?)", event.seq, JSON.stringify(event));
+        this.sql.exec(
+          `INSERT INTO chain_head (id, org_id, seq, hash) VALUES (1, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+          orgId,
+          event.seq,
+          event.hash,
+        );
+        head = { seq: event.seq, hash: event.hash };
+        return event;
+      });
+    });
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
+    }
+    return sealed;
+  }
+
+  private readHead(orgId: string): ChainHead {
+    const row = this.sql
+      .exec<{ org_id: string; seq: number; hash: string }>("SELECT org_id, seq, hash FROM chain_head WHERE id = 1")
+      .toArray()[0];
+    if (!row) return { seq: 0, hash: GENESIS_HASH };
+    // INVARIANT: one object, one org. A mismatch means a routing bug; refuse to mix chains.
+    if (row.org_id !== orgId) throw new Error(`audit chain of ${row.org_id} asked to append for ${orgId}`);
+    return { seq: row.seq, hash: row.hash };
+  }
+
+  /** The chain head as this object knows it (the truth D1 is checked against). */
+  head(): ChainHead {
+    const row = this.sql.exec<{ seq: number; hash: string }>("SELECT seq, hash FROM chain_head WHERE id = 1").toArray()[0];
+    return row ? { seq: row.seq, hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Writes every waiting event to D1; callers that read D1 next see all acknowledged events. */
+  async flush(): Promise<ChainHead> {
+    const db = drizzle(this.env.DB);
+    for (;;) {
+      const rows = this.sql
+        .exec<{ seq: number; event: string }>("SELECT seq, event FROM outbox ORDER BY seq LIMIT ?", FLUSH_BATCH)
+        .toArray();
+      if (rows.length === 0) break;
+      const events = rows.map((r) => JSON.parse(r.event) as AuditEvent);
+      // INSERT OR IGNORE: a flush retried after a partial failure, or racing the alarm,
+      // must not fail on rows already written, and must never overwrite a stored row.
+      const inserts = events.map((e) => db.insert(auditEvents).values(e).onConflictDoNothing());
+      await db.batch(inserts as [(typeof inserts)[number], ...typeof inserts]);
+      const last = rows[rows.length - 1]!.seq;
+      this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last);
+    }
+    return this.head();
+  }
+
+  override async alarm(): Promise<void> {
+    // A throw here makes the runtime retry the alarm with backoff, so events wait in the
+    // outbox until D1 takes them: an acknowledged event is never dropped.
+    await this.flush();
+  }
+
+  /** Events not yet in D1 (for tests and operators). */
+  pendingCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+  }
+}
+

@@ -1,0 +1,106 @@
+// The sysop API: middleware order, route mounting, the error mapping and the OpenAPI 3.1
+// document. index.ts exports it as the Worker; tests and the benchmark use the same app.
+import { HTTPException } from "hono/http-exception";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { except } from "hono/combine";
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "./http/app-env";
+import { newRouter } from "./http/router";
+import { INTERNAL_PROBLEM, problemFor, problemResponse, type ProblemBody } from "./http/problem";
+import { SysopError, type DomainFailure } from "./domain/errors";
+import { newId } from "./domain/identity/ids";
+import { requireAuth } from "./middleware/auth";
+import { defineRoute, json } from "./routes/common";
+import { signup } from "./routes/signup";
+import { auth, jwks } from "./routes/auth";
+import { org } from "./routes/org";
+import { teamRoutes } from "./routes/teams";
+import { teamMemberRoutes } from "./routes/team-members";
+import { principalRoutes } from "./routes/principals";
+import { repoRoutes } from "./routes/repos";
+import { keyRoutes } from "./routes/keys";
+import { oidcIssuerRoutes } from "./routes/oidc-issuers";
+import { auditRoutes } from "./routes/audit";
+
+/** JSON bodies above this are refused before anything reads them. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+function failureFromHttpException(err: HTTPException): DomainFailure {
+  switch (err.status) {
+    case 400:
+      return { kind: "malformed_body", detail: err.message || "The request body could not be parsed." };
+    case 413:
+      return { kind: "payload_too_large", limitBytes: MAX_BODY_BYTES };
+    case 415:
+      return { kind: "unsupported_media_type", detail: "Send the body as application/json." };
+    case 401:
+      return { kind: "unauthenticated", detail: err.message || "Authentication required." };
+    case 404:
+      return { kind: "not_found", resource: "resource" };
+    default:
+      return { kind: "malformed_body", detail: err.message || "The request could not be processed." };
+  }
+}
+
+function toProblem(err: unknown, c: Context<AppEnv>): Response {
+  let body: ProblemBody;
+  if (err instanceof SysopError) body = problemFor(err.failure);
+  else if (err instanceof HTTPException && err.status < 500) body = problemFor(failureFromHttpException(err));
+  else {
+    // Unexpected: log the detail with the request id, tell the caller only the id.
+    console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
+    body = INTERNAL_PROBLEM;
+  }
+  return problemResponse({ ...body, instance: c.req.path, request_id: c.get("requestId") }, { "x-request-id": c.get("requestId") ?? "" });
+}
+
+const healthRoute = defineRoute({
+  method: "get",
+  path: "/healthz",
+  tags: ["meta"],
+  summary: "Liveness; touches no storage",
+  access: "public",
+  responses: { 200: json(z.object({ ok: z.literal(true) }).openapi("Health"), "Alive") },
+});
+
+export function createApp() {
+  const app = newRouter();
+
+  app.use("*", requestId({ generator: () => newId("req") }));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new SysopError({ kind: "payload_too_large", limitBytes: MAX_BODY_BYTES });
+      },
+    }),
+  );
+  app.use("/v1/*", except("/v1/signup", requireAuth()));
+
+  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+  app.route("/", jwks);
+  for (const router of [signup, auth, org, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes]) {
+    app.route("/v1", router);
+  }
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "A sysop API key (sysop_<key id>_<secret>), a sysop access token, or a token from the org's OIDC issuer.",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "sysop",
+      version: "0.1.0",
+      description: "The enterprise control plane for AI coding agents. Errors are application/problem+json (RFC 9457).",
+    },
+  });
+
+  app.notFound((c) => toProblem(new SysopError({ kind: "not_found", resource: `route ${c.req.method} ${c.req.path}` }), c));
+  app.onError((err, c) => toProblem(err, c));
+  return app;
+}

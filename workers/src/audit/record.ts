@@ -1,0 +1,70 @@
+// Appends audit events for a request: fills actor, request id, ip and user agent from the
+// request, strips secrets from the details, moves large details to R2 under their SHA-256,
+// and hands the drafts to the org's AuditChain. Routes call this after their write succeeds.
+import type { Context } from "hono";
+import type { AppEnv } from "../http/app-env";
+import type { Env } from "../env";
+import { canonicalJson, sha256Hex, type AuditDraft, type AuditEvent, type AuditOutcome } from "../domain/audit/chain";
+import { redactSecrets } from "../domain/audit/redact";
+import { credentialKeyId } from "../auth/principal";
+
+/** Details larger than this (bytes of canonical JSON) are stored in R2, not in the row. */
+export const INLINE_DETAILS_LIMIT = 4096;
+
+export interface AuditActor {
+  id: string;
+  kind: string;
+  keyId: string | null;
+}
+
+export interface AuditRecord {
+  action: string;
+  target: { type: string; id: string };
+  details?: Record<string, unknown>;
+  outcome?: AuditOutcome;
+}
+
+export const auditChain = (env: Env, orgId: string) => env.AUDIT_CHAIN.getByName(orgId);
+
+export const auditPayloadKey = (sha256: string) => `audit-payloads/${sha256}.json`;
+
+export function requestActor(c: Context<AppEnv>): AuditActor {
+  const p = c.var.principal;
+  return { id: p.id, kind: p.kind, keyId: credentialKeyId(p.credential) };
+}
+
+export async function recordAudit(
+  c: Context<AppEnv>,
+  orgId: string,
+  records: AuditRecord[],
+  actor: AuditActor = requestActor(c),
+): Promise<AuditEvent[]> {
+  const drafts: AuditDraft[] = [];
+  for (const r of records) {
+    const details = canonicalJson(redactSecrets(r.details ?? {}));
+    const detailsSha256 = sha256Hex(details);
+    const inR2 = new TextEncoder().encode(details).byteLength > INLINE_DETAILS_LIMIT;
+    if (inR2) {
+      await c.env.ARTIFACTS.put(auditPayloadKey(detailsSha256), details, {
+        httpMetadata: { contentType: "application/json" },
+        sha256: detailsSha256,
+      });
+    }
+    drafts.push({
+      actorId: actor.id,
+      actorKind: actor.kind,
+      actorKeyId: actor.keyId,
+      action: r.action,
+      targetType: r.target.type,
+      targetId: r.target.id,
+      outcome: r.outcome ?? "success",
+      requestId: c.var.requestId,
+      ip: c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? null,
+      userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+      details: inR2 ? null : details,
+      detailsSha256,
+      detailsInR2: inR2,
+    });
+  }
+  return auditChain(c.env, orgId).append(orgId, drafts);
+}

@@ -1,0 +1,118 @@
+// drizzle-orm view of the D1 tables created by d1-migrations/. The SQL files are the source
+// of truth (append-only); this file must describe the same columns.
+import { sqliteTable, text, integer, primaryKey } from "drizzle-orm/sqlite-core";
+
+export const orgs = sqliteTable("orgs", {
+  id: text("id").primaryKey(),
+  slug: text("slug").notNull(),
+  name: text("name").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export const principals = sqliteTable("principals", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  kind: text("kind", { enum: ["user", "agent", "service"] }).notNull(),
+  email: text("email"),
+  name: text("name").notNull(),
+  orgRole: text("org_role", { enum: ["owner", "admin", "member", "auditor", "billing"] }).notNull(),
+  status: text("status", { enum: ["active", "removed"] }).notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export const teams = sqliteTable("teams", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  slug: text("slug").notNull(),
+  name: text("name").notNull(),
+  archivedAt: text("archived_at"),
+  createdAt: text("created_at").notNull(),
+});
+
+export const teamMembers = sqliteTable(
+  "team_members",
+  {
+    teamId: text("team_id").notNull(),
+    principalId: text("principal_id").notNull(),
+    orgId: text("org_id").notNull(),
+    role: text("role", { enum: ["lead", "member"] }).notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.principalId] })],
+);
+
+export const repos = sqliteTable("repos", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  teamId: text("team_id").notNull(),
+  name: text("name").notNull(),
+  url: text("url"),
+  defaultBranch: text("default_branch").notNull(),
+  pathScopes: text("path_scopes", { mode: "json" }).$type<PathScope[]>().notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export interface PathScope {
+  path: string;
+  read: string[];
+  write: string[];
+}
+
+export const apiKeys = sqliteTable("api_keys", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  principalId: text("principal_id").notNull(),
+  name: text("name").notNull(),
+  prefix: text("prefix").notNull(),
+  secretHash: text("secret_hash").notNull(),
+  scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+  expiresAt: text("expires_at"),
+  revokedAt: text("revoked_at"),
+  lastUsedAt: text("last_used_at"),
+  createdBy: text("created_by").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export const oidcIssuers = sqliteTable("oidc_issuers", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  issuer: text("issuer").notNull(),
+  audience: text("audience").notNull(),
+  jwks: text("jwks", { mode: "json" }).$type<{ keys: JsonWebKey[] }>().notNull(),
+  emailClaim: text("email_claim").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    orgId: text("org_id").notNull(),
+    seq: integer("seq").notNull(),
+    ts: text("ts").notNull(),
+    actorId: text("actor_id").notNull(),
+    actorKind: text("actor_kind").notNull(),
+    actorKeyId: text("actor_key_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id").notNull(),
+    outcome: text("outcome", { enum: ["success", "failure"] }).notNull(),
+    requestId: text("request_id").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    details: text("details"),
+    detailsSha256: text("details_sha256").notNull(),
+    detailsInR2: integer("details_in_r2", { mode: "boolean" }).notNull(),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.seq] })],
+);
+
+export type OrgRow = typeof orgs.$inferSelect;
+export type PrincipalRow = typeof principals.$inferSelect;
+export type TeamRow = typeof teams.$inferSelect;
+export type RepoRow = typeof repos.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type OidcIssuerRow = typeof oidcIssuers.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;

@@ -1,0 +1,10 @@
+// The sysop control-plane Worker: the Hono app as the fetch handler, and the Durable
+// Object classes the runtime instantiates (wrangler.toml binds them).
+import { createApp } from "./app";
+
+export { AuditChain } from "../../durable-objects/audit-chain";
+export { SigningKeys } from "../../durable-objects/signing-keys";
+
+const app = createApp();
+
+export default app;

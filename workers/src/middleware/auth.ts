@@ -1,0 +1,80 @@
+// Authentication for /v1: `Authorization: Bearer <credential>` where the credential is a
+// sysop API key, a sysop access token, or a token from the org's registered OIDC issuer.
+// Sets c.var.principal; anything else is a 401 problem. Authorisation is per route.
+import { createMiddleware } from "hono/factory";
+import { decodeJwt } from "jose";
+import type { AppEnv } from "../http/app-env";
+import { database, type Db } from "../db/client";
+import { loadActivePrincipal } from "../db/principals";
+import { apiKeys } from "../db/schema";
+import { eq } from "drizzle-orm";
+import { checkApiKey, keyRowUsable, touchLastUsed } from "../auth/api-key";
+import { verifyAccessToken } from "../auth/access-token";
+import { verifyOidcToken } from "../auth/oidc";
+import type { Credential, Principal } from "../auth/principal";
+import { unauthenticated } from "../domain/errors";
+import { looksLikeApiKey } from "../domain/identity/ids";
+import type { Env } from "../env";
+
+const MAX_CREDENTIAL_LENGTH = 8192;
+
+export function bearerCredential(header: string | undefined): string {
+  if (!header) return unauthenticated("Send `Authorization: Bearer <API key or token>`.");
+  const m = /^Bearer ([^\s]+)$/i.exec(header.trim());
+  if (!m || m[1]!.length > MAX_CREDENTIAL_LENGTH) return unauthenticated("The Authorization header must be `Bearer <API key or token>`.");
+  return m[1]!;
+}
+
+export const requireAuth = () =>
+  createMiddleware<AppEnv>(async function requireAuth(c, next) {
+    const credential = bearerCredential(c.req.header("authorization"));
+    const db = database(c.env);
+    c.set("principal", await authenticate(c.env, db, credential, new Date(), (p) => c.executionCtx.waitUntil(p)));
+    await next();
+  });
+
+export async function authenticate(
+  env: Env,
+  db: Db,
+  presented: string,
+  now: Date,
+  background: (p: Promise<unknown>) => void,
+): Promise<Principal> {
+  if (looksLikeApiKey(presented)) {
+    const check = await checkApiKey(db, presented, now);
+    if (!check.ok) return unauthenticated(`The API key is ${check.reason === "malformed" ? "malformed" : check.reason === "unknown" ? "not valid" : check.reason}.`);
+    background(touchLastUsed(db, check.row.id, now));
+    return principalFor(db, check.row.orgId, check.row.principalId, check.row.scopes, { type: "api_key", keyId: check.row.id });
+  }
+
+  let iss: unknown;
+  try {
+    iss = decodeJwt(presented).iss;
+  } catch {
+    return unauthenticated("The credential is neither a sysop API key nor a JWT.");
+  }
+  if (typeof iss !== "string") return unauthenticated("The token has no iss claim.");
+
+  if (iss === env.TOKEN_ISSUER) {
+    const check = await verifyAccessToken(env, presented, now);
+    if (!check.ok) return unauthenticated(`The access token is not accepted: ${check.reason}.`);
+    // The token dies with the key it came from.
+    const key = (await db.select().from(apiKeys).where(eq(apiKeys.id, check.claims.key)))[0];
+    if (!key || key.orgId !== check.claims.org || !keyRowUsable(key, now).ok) {
+      return unauthenticated("The API key this token came from is revoked or expired.");
+    }
+    const credential: Credential = { type: "access_token", keyId: key.id, jti: check.claims.jti };
+    return principalFor(db, check.claims.org, check.claims.sub, check.claims.scope.split(" ").filter(Boolean), credential);
+  }
+
+  const check = await verifyOidcToken(db, presented, iss, now);
+  if (!check.ok) return unauthenticated(`The identity token is not accepted: ${check.reason}.`);
+  return principalFor(db, check.issuer.orgId, check.principalId, ["*"], { type: "oidc", issuerId: check.issuer.id });
+}
+
+async function principalFor(db: Db, orgId: string, principalId: string, scopes: string[], credential: Credential): Promise<Principal> {
+  const loaded = await loadActivePrincipal(db, orgId, principalId);
+  if (!loaded) return unauthenticated("The principal behind this credential is not active.");
+  const { row, teamRoles } = loaded;
+  return { id: row.id, orgId: row.orgId, kind: row.kind, email: row.email, name: row.name, orgRole: row.orgRole, teamRoles, scopes, credential };
+}

@@ -1,0 +1,134 @@
+// Teams of the caller's org: list, create, read, rename, archive. Team leads may rename
+// their own team; creating and archiving are for owners and admins.
+import { z } from "@hono/zod-openapi";
+import { newRouter } from "../http/router";
+import { and, eq, isNull } from "drizzle-orm";
+import type { AppEnv } from "../http/app-env";
+import { authorize } from "../http/authorize";
+import { database, isUniqueViolation } from "../db/client";
+import { findTeam } from "../db/lookups";
+import { afterCursor, newestFirst, page } from "../db/pagination";
+import { teams } from "../db/schema";
+import { conflict } from "../domain/errors";
+import { newId, slugify } from "../domain/identity/ids";
+import { recordAudit } from "../audit/record";
+import { defineRoute, json, jsonBody, listOf, Name, PageQuery, TeamIdParams } from "./common";
+import { TeamView, teamView } from "./views";
+
+const TeamSlug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, "lowercase letters, digits and inner hyphens");
+
+const TeamCreate = z.strictObject({ name: Name, slug: TeamSlug.optional() }).openapi("TeamCreate");
+const TeamPatch = z.strictObject({ name: Name }).openapi("TeamPatch");
+const TeamListQuery = PageQuery.extend({
+  include_archived: z.enum(["true", "false"]).default("false").openapi({ param: { name: "include_archived", in: "query" } }),
+});
+
+const listRoute = defineRoute({
+  method: "get",
+  path: "/teams",
+  tags: ["teams"],
+  summary: "List the org's teams, newest first",
+  access: "teams:read",
+  request: { query: TeamListQuery },
+  responses: { 200: json(listOf(TeamView, "TeamList"), "A page of teams") },
+});
+
+const createRoute = defineRoute({
+  method: "post",
+  path: "/teams",
+  tags: ["teams"],
+  summary: "Create a team",
+  access: "teams:create",
+  request: { body: jsonBody(TeamCreate) },
+  responses: { 201: json(TeamView, "The new team") },
+});
+
+const getRoute = defineRoute({
+  method: "get",
+  path: "/teams/{team_id}",
+  tags: ["teams"],
+  summary: "Read a team",
+  access: "teams:read",
+  request: { params: TeamIdParams },
+  responses: { 200: json(TeamView, "The team") },
+});
+
+const patchRoute = defineRoute({
+  method: "patch",
+  path: "/teams/{team_id}",
+  tags: ["teams"],
+  summary: "Rename a team",
+  access: "teams:write",
+  teamScoped: true,
+  request: { params: TeamIdParams, body: jsonBody(TeamPatch) },
+  responses: { 200: json(TeamView, "The renamed team") },
+});
+
+const archiveRoute = defineRoute({
+  method: "post",
+  path: "/teams/{team_id}/archive",
+  tags: ["teams"],
+  summary: "Archive a team (it stays readable; it takes no new members or repos)",
+  access: "teams:archive",
+  request: { params: TeamIdParams },
+  responses: { 200: json(TeamView, "The archived team") },
+});
+
+export const teamRoutes = newRouter()
+  .openapi(listRoute, async (c) => {
+    authorize(c, "teams:read");
+    const q = c.req.valid("query");
+    const rows = await database(c.env)
+      .select()
+      .from(teams)
+      .where(
+        and(
+          eq(teams.orgId, c.var.principal.orgId),
+          q.include_archived === "true" ? undefined : isNull(teams.archivedAt),
+          afterCursor(teams, q.cursor),
+        ),
+      )
+      .orderBy(...newestFirst(teams))
+      .limit(q.limit + 1);
+    const p = page(rows, q.limit);
+    return c.json({ data: p.rows.map(teamView), next_cursor: p.nextCursor }, 200);
+  })
+  .openapi(createRoute, async (c) => {
+    authorize(c, "teams:create");
+    const body = c.req.valid("json");
+    const orgId = c.var.principal.orgId;
+    const slug = body.slug ?? slugify(body.name);
+    if (!slug) conflict("The team name has no letters or digits to make a slug from; send slug.");
+    const team = { id: newId("team"), orgId, slug, name: body.name, archivedAt: null, createdAt: new Date().toISOString() };
+    try {
+      await database(c.env).insert(teams).values(team);
+    } catch (err) {
+      if (isUniqueViolation(err)) conflict(`A team with slug "${slug}" already exists in this org.`);
+      throw err;
+    }
+    await recordAudit(c, orgId, [{ action: "team.created", target: { type: "team", id: team.id }, details: { name: team.name, slug } }]);
+    return c.json(teamView(team), 201);
+  })
+  .openapi(getRoute, async (c) => {
+    authorize(c, "teams:read");
+    return c.json(teamView(await findTeam(database(c.env), c.var.principal.orgId, c.req.valid("param").team_id)), 200);
+  })
+  .openapi(patchRoute, async (c) => {
+    const db = database(c.env);
+    const team = await findTeam(db, c.var.principal.orgId, c.req.valid("param").team_id);
+    authorize(c, "teams:write", team.id);
+    const { name } = c.req.valid("json");
+    await db.update(teams).set({ name }).where(eq(teams.id, team.id));
+    await recordAudit(c, team.orgId, [{ action: "team.renamed", target: { type: "team", id: team.id }, details: { from: team.name, to: name } }]);
+    return c.json(teamView({ ...team, name }), 200);
+  })
+  .openapi(archiveRoute, async (c) => {
+    const db = database(c.env);
+    const team = await findTeam(db, c.var.principal.orgId, c.req.valid("param").team_id);
+    authorize(c, "teams:archive", team.id);
+    if (team.archivedAt) conflict("The team is already archived.");
+    const archivedAt = new Date().toISOString();
+    await db.update(teams).set({ archivedAt }).where(eq(teams.id, team.id));
+    await recordAudit(c, team.orgId, [{ action: "team.archived", target: { type: "team", id: team.id } }]);
+    return c.json(teamView({ ...team, archivedAt }), 200);
+  });
