@@ -1,0 +1,7 @@
+// `npm test`: install if needed, type-check, then every test (unit in Node, integration
+// inside workerd). Extra arguments go to vitest.
+import { bin, ensureInstalled, run } from "./env.mjs";
+
+ensureInstalled();
+run(bin("tsc"), ["--noEmit", "-p", "."]);
+run(bin("vitest"), ["run", ...process.argv.slice(2)]);
