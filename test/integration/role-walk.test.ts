@@ -1,0 +1,168 @@
+// Walks every route of the OpenAPI document (so a new route cannot be missed):
+//  1. with a principal of another org, aiming at this org's ids → 404 (or, for routes
+//     without an id, an answer that holds none of this org's data), and nothing changes;
+//  2. with each org role, and a team lead, → exactly the access ROLE_PERMISSIONS grants
+//     (README's role table is checked against ROLE_PERMISSIONS in test/unit).
+import { describe, expect, it } from "vitest";
+import { call, callJson, flushAudit, memberWithKey, signupOrg, unique, type Org } from "./helpers";
+import { ORG_ROLES, ROLE_PERMISSIONS, TEAM_LEAD_PERMISSIONS, type OrgRole, type Permission } from "../../workers/src/domain/authz/roles";
+
+interface Operation {
+  method: string;
+  path: string;
+  access: string;
+  teamScoped: boolean;
+}
+
+async function operations(): Promise<Operation[]> {
+  const doc = await callJson({ path: "/openapi.json" }, 200);
+  const ops: Operation[] = [];
+  for (const [path, methods] of Object.entries<Record<string, any>>(doc.body.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      ops.push({ method: method.toUpperCase(), path, access: op["x-sysop-permission"], teamScoped: op["x-sysop-team-scoped"] });
+    }
+  }
+  return ops;
+}
+
+const PUBLIC_JWK = { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", kid: "idp-1" };
+
+/** Everything a walk needs to exist in one org: targets for every route. */
+interface Fixture {
+  org: Org;
+  team: string; // team the walker leads (when a lead)
+  spareTeam: string; // archived by the walk
+  repo: string;
+  victimPrincipal: string; // removed by the walk
+  victimMember: string; // in `team`, removed from it by the walk
+  addable: string; // added to `team` by the walk
+  issuer: string;
+  walkerKey: string;
+  walkerId: string;
+  spareKey: string; // one of the walker's own keys, revoked by the walk
+}
+
+async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Promise<Fixture> {
+  const k = org.key;
+  const post = async (path: string, body: unknown) => (await callJson({ method: "POST", path, key: k, body }, 201)).body;
+  const team = (await post("/v1/teams", { name: unique("team") })).id;
+  const spareTeam = (await post("/v1/teams", { name: unique("spare") })).id;
+  const repo = (await post("/v1/repos", { team_id: team, name: `acme/${unique("repo")}` })).id;
+  const victimPrincipal = (await post("/v1/principals", { kind: "agent", name: unique("victim") })).id;
+  const victimMember = (await post("/v1/principals", { kind: "service", name: unique("member"), teams: [{ team_id: team, role: "member" }] })).id;
+  const addable = (await post("/v1/principals", { kind: "agent", name: unique("addable") })).id;
+  const issuer = (await post("/v1/oidc-issuers", { issuer: "https://idp.example.com", audience: unique("aud"), jwks: { keys: [PUBLIC_JWK] } })).id;
+  const w = await memberWithKey(org, walker.role, walker.lead ? { teamId: team, role: "lead" } : undefined);
+  const spareKey = (await callJson({ method: "POST", path: "/v1/keys", key: w.key, body: { name: "spare" } }, 201)).body.id;
+  return { org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, walkerKey: w.key, walkerId: w.principalId, spareKey };
+}
+
+/** A valid request for every operation; a route without one fails the walk. */
+function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown } | undefined {
+  const params: Record<string, string> = {
+    team_id: op.path.endsWith("/archive") ? f.spareTeam : f.team,
+    principal_id: op.method === "PUT" ? f.addable : op.path.startsWith("/v1/teams") ? f.victimMember : f.victimPrincipal,
+    repo_id: f.repo,
+    key_id: f.spareKey,
+    issuer_id: f.issuer,
+  };
+  const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? `missing-${name}`);
+  const bodies: Record<string, unknown> = {
+    "POST /v1/signup": { org_name: unique("walk"), owner_email: `${unique("walk")}@example.com`, owner_name: "Walker" },
+    "POST /v1/auth/token": undefined,
+    "PATCH /v1/org": { name: unique("renamed") },
+    "POST /v1/teams": { name: unique("new-team") },
+    "PATCH /v1/teams/{team_id}": { name: unique("renamed-team") },
+    "PUT /v1/teams/{team_id}/members/{principal_id}": { role: "member" },
+    "POST /v1/principals": { kind: "user", email: `${unique("new")}@example.com`, name: "New Member", org_role: "member", teams: [{ team_id: f.team, role: "member" }] },
+    "PATCH /v1/principals/{principal_id}": { name: unique("renamed-agent") },
+    "POST /v1/repos": { team_id: f.team, name: `acme/${unique("new-repo")}`, path_scopes: [{ path: "src/**", read: ["member"], write: ["lead"] }] },
+    "PATCH /v1/repos/{repo_id}": { path_scopes: [{ path: "infra/**", read: ["admin"], write: ["owner"] }] },
+    "POST /v1/keys": { name: "walk key", scopes: ["teams:read"] },
+    "POST /v1/oidc-issuers": { issuer: "https://idp.example.com", audience: unique("aud"), jwks: { keys: [PUBLIC_JWK] } },
+  };
+  const key = `${op.method} ${op.path}`;
+  if (op.method === "GET" || op.method === "DELETE" || key.endsWith("/archive") || key.endsWith("/revoke")) return { path };
+  if (!(key in bodies)) return undefined;
+  return { path, body: bodies[key] };
+}
+
+/** Destructive calls go last, so earlier calls still find their targets. */
+const destructive = (op: Operation) => op.method === "DELETE" || op.path.endsWith("/archive") || op.path.endsWith("/revoke");
+const walkOrder = (ops: Operation[]) => [...ops.filter((o) => !destructive(o)), ...ops.filter(destructive)];
+
+function expectedAllowed(op: Operation, role: OrgRole, lead: boolean): boolean {
+  if (op.access === "public" || op.access === "authenticated" || op.access === "own_keys") return true;
+  const permission = op.access as Permission;
+  if (ROLE_PERMISSIONS[role].includes(permission)) return true;
+  return lead && op.teamScoped && TEAM_LEAD_PERMISSIONS.includes(permission);
+}
+
+const WALKERS: { name: string; role: OrgRole; lead: boolean }[] = [
+  ...ORG_ROLES.map((role) => ({ name: role, role, lead: false })),
+  { name: "member who leads the team", role: "member", lead: true },
+];
+
+describe("every route, every role", () => {
+  it("has a sample request for every operation in the OpenAPI document", async () => {
+    const org = await signupOrg("samples");
+    const f = await fixture(org, { role: "member", lead: false });
+    const missing = (await operations()).filter((op) => op.access !== "public" && !requestFor(op, f));
+    expect(missing.map((o) => `${o.method} ${o.path}`)).toEqual([]);
+  });
+
+  it.each(WALKERS)("a $name gets exactly the access of the role table", async ({ role, lead }) => {
+    const org = await signupOrg(`walk-${role}`);
+    const f = await fixture(org, { role, lead });
+    const results: string[] = [];
+    const mismatches: string[] = [];
+    for (const op of walkOrder(await operations())) {
+      if (op.access === "public") continue;
+      const req = requestFor(op, f)!;
+      const res = await call({ method: op.method, path: req.path, key: f.walkerKey, body: req.body });
+      const allowed = expectedAllowed(op, role, lead);
+      const ok = allowed ? res.status >= 200 && res.status < 300 : res.status === 403;
+      results.push(`${op.method} ${op.path} -> ${res.status}`);
+      if (!ok) mismatches.push(`${op.method} ${op.path}: expected ${allowed ? "2xx" : "403"}, got ${res.status} ${await res.text()}`);
+    }
+    expect(mismatches).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(30);
+  });
+});
+
+describe("tenancy: another org's principal", () => {
+  it("gets 404 for every route aimed at this org's ids, sees none of its data elsewhere, and changes nothing", async () => {
+    const victim = await signupOrg("victim");
+    const f = await fixture(victim, { role: "member", lead: true });
+    const intruder = await signupOrg("intruder");
+    await flushAudit([victim.orgId]);
+    const headBefore = (await callJson({ path: "/v1/audit/verify", key: victim.key }, 200)).body.head;
+    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.spareKey, f.walkerId, victim.ownerId];
+
+    const failures: string[] = [];
+    let checked = 0;
+    for (const op of walkOrder(await operations())) {
+      if (op.access === "public") continue;
+      const req = requestFor(op, f)!;
+      const aimsAtVictim = /\{/.test(op.path) || victimIds.some((id) => JSON.stringify(req.body ?? "").includes(id));
+      const res = await call({ method: op.method, path: req.path, key: intruder.key, body: req.body });
+      const text = await res.text();
+      checked++;
+      if (aimsAtVictim) {
+        if (res.status !== 404) failures.push(`${op.method} ${op.path}: expected 404, got ${res.status} ${text}`);
+      } else {
+        if (res.status >= 500) failures.push(`${op.method} ${op.path}: ${res.status}`);
+        const leaked = victimIds.filter((id) => text.includes(id));
+        if (leaked.length) failures.push(`${op.method} ${op.path} leaked ${leaked.join(", ")}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(30);
+
+    // Nothing of the victim's changed: same chain head, spare key still usable, team intact.
+    await flushAudit([victim.orgId]);
+    expect((await callJson({ path: "/v1/audit/verify", key: victim.key }, 200)).body.head).toEqual(headBefore);
+    expect((await callJson({ path: `/v1/teams/${f.spareTeam}`, key: victim.key }, 200)).body.archived_at).toBeNull();
+    expect((await callJson({ path: `/v1/keys/${f.spareKey}`, key: victim.key }, 200)).body.revoked_at).toBeNull();
+  });
+});
