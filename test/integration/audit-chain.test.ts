@@ -5,7 +5,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, callJson, signupOrg, unique } from "./helpers";
 import { auditPayloadKey } from "../../workers/src/audit/record";
-import type { AuditChain } from "../../durable-objects/audit-chain";
+import { AuditChain as AuditChainClass } from "../../durable-objects/audit-chain";
 
 async function verify(key: string) {
   return (await callJson({ path: "/v1/audit/verify", key }, 200)).body;
@@ -120,7 +120,8 @@ describe("audit chain", () => {
       outcome: "success" as const, requestId: "req_test", ip: null, userAgent: null, details: "{}",
       detailsSha256: "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", detailsInR2: false,
     };
-    await runInDurableObject(stub, async (instance: AuditChain) => {
+    await runInDurableObject(stub, async (instance) => {
+      if (!(instance instanceof AuditChainClass)) throw new Error("not an AuditChain");
       const target = instance as unknown as { env: { DB: D1Database } };
       const real = target.env.DB;
       target.env.DB = { prepare: real.prepare.bind(real), batch: async () => Promise.reject(new Error("D1 unavailable")) } as unknown as D1Database;

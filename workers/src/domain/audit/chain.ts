@@ -103,7 +103,9 @@ export class ChainVerifier {
   check(e: AuditEvent): ChainCheck {
     if (e.seq !== this.head.seq + 1) return { ok: false, seq: this.head.seq + 1, reason: "gap" };
     if (e.prevHash !== this.head.hash) return { ok: false, seq: e.seq, reason: "prev_hash_mismatch" };
-    if (e.details !== null && sha256Hex(e.details) !== e.detailsSha256) {
+    // INVARIANT: details are inline exactly when they are not in R2, and match their hash.
+    // (Without the first check, nulling a row's details would pass unnoticed.)
+    if ((e.details === null) !== e.detailsInR2 || (e.details !== null && sha256Hex(e.details) !== e.detailsSha256)) {
       return { ok: false, seq: e.seq, reason: "details_mismatch" };
     }
     const expected = eventHash({ ...e, prevHash: this.head.hash });
