@@ -48,7 +48,7 @@ export const PERMISSION_MEANING: Record<Permission, string> = {
   "repos:write": "register, change and remove repos and path scopes",
   "keys:read": "list own API keys",
   "keys:write": "create and revoke own API keys",
-  "keys:manage": "list and revoke every key in the org; create keys for agents and services",
+  "keys:manage": "list and revoke every key in the org; create keys for other principals",
   "oidc:read": "read OIDC issuers",
   "oidc:write": "register and remove OIDC issuers",
   "audit:read": "read, verify and export the audit log",

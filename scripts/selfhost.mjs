@@ -1,0 +1,73 @@
+// Self-hosted sysop on workerd (no Cloudflare account): runs the bundled Worker in workerd
+// through Miniflare, with D1, Durable Objects and R2 persisted under one data directory,
+// and applies pending D1 migrations first. For on-prem and air-gapped installs.
+//
+//   npm run build                      # bundles to dist/ (wrangler deploy --dry-run)
+//   node scripts/selfhost.mjs --data /var/lib/sysop --host 0.0.0.0 --port 8787 \
+//        --issuer https://sysop.internal.example
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Miniflare } from "miniflare";
+import { root } from "./env.mjs";
+
+const { values: opts } = parseArgs({
+  options: {
+    data: { type: "string", default: path.join(root, ".sysop-data") },
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "8787" },
+    issuer: { type: "string" },
+    audience: { type: "string" },
+    script: { type: "string", default: path.join(root, "dist/index.js") },
+  },
+});
+
+if (!existsSync(opts.script)) {
+  console.error(`No bundle at ${opts.script}: run \`npm run build\` first.`);
+  process.exit(1);
+}
+
+// The same configuration wrangler.toml gives the Worker; vars can be overridden here.
+const toml = readFileSync(path.join(root, "wrangler.toml"), "utf8");
+const varsBlock = toml.split("[vars]")[1]?.split(/^\[/m)[0] ?? "";
+const vars = Object.fromEntries([...varsBlock.matchAll(/^\s*([A-Z_]+)\s*=\s*"([^"]*)"/gm)].map((m) => [m[1], m[2]]));
+if (opts.issuer) vars.TOKEN_ISSUER = opts.issuer;
+if (opts.audience) vars.TOKEN_AUDIENCE = opts.audience;
+const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+
+const mf = new Miniflare({
+  scriptPath: opts.script,
+  modules: true,
+  modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
+  compatibilityDate,
+  compatibilityFlags: ["nodejs_compat"],
+  bindings: vars,
+  d1Databases: { DB: "sysop" },
+  r2Buckets: { ARTIFACTS: "sysop-artifacts" },
+  durableObjects: {
+    AUDIT_CHAIN: { className: "AuditChain", useSQLite: true },
+    SIGNING_KEYS: { className: "SigningKeys", useSQLite: true },
+  },
+  d1Persist: path.join(opts.data, "d1"),
+  r2Persist: path.join(opts.data, "r2"),
+  durableObjectsPersist: path.join(opts.data, "do"),
+  host: opts.host,
+  port: Number(opts.port),
+});
+
+// Apply migrations the way `wrangler d1 migrations apply` does (same d1_migrations table).
+const db = await mf.getD1Database("DB");
+await db.exec("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)");
+const applied = new Set((await db.prepare("SELECT name FROM d1_migrations").all()).results.map((r) => r.name));
+const dir = path.join(root, "d1-migrations");
+for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+  if (applied.has(file)) continue;
+  const sql = readFileSync(path.join(dir, file), "utf8");
+  const statements = sql.split(/;\s*$/m).map((s) => s.replace(/^\s*--.*$/gm, "").trim()).filter(Boolean);
+  await db.batch([...statements.map((s) => db.prepare(s)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(file)]);
+  console.log(`applied ${file}`);
+}
+
+const url = await mf.ready;
+console.log(`sysop (self-hosted workerd) on ${url} — data in ${opts.data}`);
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => mf.dispose().then(() => process.exit(0)));
