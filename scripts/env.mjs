@@ -9,6 +9,8 @@ export const root = path.resolve(import.meta.dirname, "..");
 export const wranglerEnv = {
   ...process.env,
   WRANGLER_SEND_METRICS: "false",
+  // No fetch of Cloudflare's request.cf sample: offline it only fails and logs a stack.
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
   WRANGLER_LOG_PATH: path.join(root, ".wrangler/logs"),
   XDG_CONFIG_HOME: path.join(root, ".wrangler/xdg"),
 };
