@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { except } from "hono/combine";
+import { secureHeaders } from "hono/secure-headers";
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "./http/app-env";
@@ -69,6 +70,12 @@ export function createApp() {
   const app = newRouter();
 
   app.use("*", requestId({ generator: () => newId("req") }));
+  // An API, never a page: no sniffing, no framing, no referrer, nothing cached by proxies.
+  app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-origin", xFrameOptions: "DENY", strictTransportSecurity: "max-age=31536000" }));
+  app.use("/v1/*", async (c, next) => {
+    await next();
+    c.header("cache-control", "no-store");
+  });
   app.use(
     "*",
     bodyLimit({

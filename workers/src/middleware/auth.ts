@@ -60,8 +60,8 @@ export async function authenticate(
     if (!check.ok) return unauthenticated(`The access token is not accepted: ${check.reason}.`);
     // The token dies with the key it came from.
     const key = (await db.select().from(apiKeys).where(eq(apiKeys.id, check.claims.key)))[0];
-    if (!key || key.orgId !== check.claims.org || !keyRowUsable(key, now).ok) {
-      return unauthenticated("The API key this token came from is revoked or expired.");
+    if (!key || key.orgId !== check.claims.org || key.principalId !== check.claims.sub || !keyRowUsable(key, now).ok) {
+      return unauthenticated("The token does not match the API key it came from, or that key is revoked or expired.");
     }
     const credential: Credential = { type: "access_token", keyId: key.id, jti: check.claims.jti };
     return principalFor(db, check.claims.org, check.claims.sub, check.claims.scope.split(" ").filter(Boolean), credential);

@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import type { AppEnv } from "../http/app-env";
 import { database, isUniqueViolation } from "../db/client";
 import { apiKeys, orgs, principals, teamMembers, teams } from "../db/schema";
-import { conflict } from "../domain/errors";
+import { conflict, fail } from "../domain/errors";
 import { newApiKey, newId, slugify } from "../domain/identity/ids";
 import { sha256Hex } from "../domain/audit/chain";
 import { recordAudit } from "../audit/record";
@@ -43,7 +43,13 @@ export const signup = newRouter().openapi(signupRoute, async (c) => {
   const body = c.req.valid("json");
   const db = database(c.env);
   const slug = body.org_slug ?? slugify(body.org_name);
-  if (!slug) conflict("org_name has no letters or digits to make a slug from; send org_slug.");
+  if (!slug) {
+    fail({
+      kind: "validation",
+      detail: "Invalid body.org_slug.",
+      issues: [{ path: "body.org_slug", message: "org_name has no latin letters or digits to make a slug from; send org_slug", code: "slug_required" }],
+    });
+  }
 
   const [slugTaken, emailTaken] = await db.batch([
     db.select({ id: orgs.id }).from(orgs).where(eq(orgs.slug, slug)),

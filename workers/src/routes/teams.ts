@@ -9,7 +9,7 @@ import { database, isUniqueViolation } from "../db/client";
 import { findTeam } from "../db/lookups";
 import { afterCursor, newestFirst, page } from "../db/pagination";
 import { teams } from "../db/schema";
-import { conflict } from "../domain/errors";
+import { conflict, fail } from "../domain/errors";
 import { newId, slugify } from "../domain/identity/ids";
 import { recordAudit } from "../audit/record";
 import { defineRoute, json, jsonBody, listOf, Name, PageQuery, TeamIdParams } from "./common";
@@ -98,7 +98,13 @@ export const teamRoutes = newRouter()
     const body = c.req.valid("json");
     const orgId = c.var.principal.orgId;
     const slug = body.slug ?? slugify(body.name);
-    if (!slug) conflict("The team name has no letters or digits to make a slug from; send slug.");
+    if (!slug) {
+      fail({
+        kind: "validation",
+        detail: "Invalid body.slug.",
+        issues: [{ path: "body.slug", message: "the name has no latin letters or digits to make a slug from; send slug", code: "slug_required" }],
+      });
+    }
     const team = { id: newId("team"), orgId, slug, name: body.name, archivedAt: null, createdAt: new Date().toISOString() };
     try {
       await database(c.env).insert(teams).values(team);
