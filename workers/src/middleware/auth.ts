@@ -5,15 +5,13 @@ import { createMiddleware } from "hono/factory";
 import { decodeJwt } from "jose";
 import type { AppEnv } from "../http/app-env";
 import { database, type Db } from "../db/client";
-import { loadActivePrincipal } from "../db/principals";
-import { apiKeys } from "../db/schema";
-import { eq } from "drizzle-orm";
-import { checkApiKey, keyRowUsable, touchLastUsed } from "../auth/api-key";
+import { loadActivePrincipal, loadKeyWithPrincipal, type LoadedPrincipal } from "../db/principals";
+import { keyRefusal, lastUsedIsStale, presentedKeyMatches, touchLastUsed } from "../auth/api-key";
 import { verifyAccessToken } from "../auth/access-token";
 import { verifyOidcToken } from "../auth/oidc";
 import type { Credential, Principal } from "../auth/principal";
 import { unauthenticated } from "../domain/errors";
-import { looksLikeApiKey } from "../domain/identity/ids";
+import { looksLikeApiKey, parseApiKey } from "../domain/identity/ids";
 import type { Env } from "../env";
 
 const MAX_CREDENTIAL_LENGTH = 8192;
@@ -41,10 +39,14 @@ export async function authenticate(
   background: (p: Promise<unknown>) => void,
 ): Promise<Principal> {
   if (looksLikeApiKey(presented)) {
-    const check = await checkApiKey(db, presented, now);
-    if (!check.ok) return unauthenticated(`The API key is ${check.reason === "malformed" ? "malformed" : check.reason === "unknown" ? "not valid" : check.reason}.`);
-    background(touchLastUsed(db, check.row.id, now));
-    return principalFor(db, check.row.orgId, check.row.principalId, check.row.scopes, { type: "api_key", keyId: check.row.id });
+    const parsed = parseApiKey(presented);
+    if (!parsed) return unauthenticated("The API key is malformed.");
+    const found = await loadKeyWithPrincipal(db, parsed.id);
+    if (!found || !presentedKeyMatches(found.key, presented)) return unauthenticated("The API key is not valid.");
+    const refusal = keyRefusal(found.key, now);
+    if (refusal) return unauthenticated(`The API key is ${refusal}.`);
+    if (lastUsedIsStale(found.key, now)) background(touchLastUsed(db, found.key.id, now));
+    return principalFrom(found.principal, found.key.orgId, found.key.scopes, { type: "api_key", keyId: found.key.id });
   }
 
   let iss: unknown;
@@ -58,23 +60,26 @@ export async function authenticate(
   if (iss === env.TOKEN_ISSUER) {
     const check = await verifyAccessToken(env, presented, now);
     if (!check.ok) return unauthenticated(`The access token is not accepted: ${check.reason}.`);
-    // The token dies with the key it came from.
-    const key = (await db.select().from(apiKeys).where(eq(apiKeys.id, check.claims.key)))[0];
-    if (!key || key.orgId !== check.claims.org || key.principalId !== check.claims.sub || !keyRowUsable(key, now).ok) {
+    // The token dies with the key it came from, and names that key's own principal.
+    const found = await loadKeyWithPrincipal(db, check.claims.key);
+    if (!found || found.key.orgId !== check.claims.org || found.key.principalId !== check.claims.sub || keyRefusal(found.key, now)) {
       return unauthenticated("The token does not match the API key it came from, or that key is revoked or expired.");
     }
-    const credential: Credential = { type: "access_token", keyId: key.id, jti: check.claims.jti };
-    return principalFor(db, check.claims.org, check.claims.sub, check.claims.scope.split(" ").filter(Boolean), credential);
+    const credential: Credential = { type: "access_token", keyId: found.key.id, jti: check.claims.jti };
+    return principalFrom(found.principal, check.claims.org, check.claims.scope.split(" ").filter(Boolean), credential);
   }
 
   const check = await verifyOidcToken(db, presented, iss, now);
   if (!check.ok) return unauthenticated(`The identity token is not accepted: ${check.reason}.`);
-  return principalFor(db, check.issuer.orgId, check.principalId, ["*"], { type: "oidc", issuerId: check.issuer.id });
+  const loaded = await loadActivePrincipal(db, check.issuer.orgId, check.principalId);
+  return principalFrom(loaded, check.issuer.orgId, ["*"], { type: "oidc", issuerId: check.issuer.id });
 }
 
-async function principalFor(db: Db, orgId: string, principalId: string, scopes: string[], credential: Credential): Promise<Principal> {
-  const loaded = await loadActivePrincipal(db, orgId, principalId);
-  if (!loaded) return unauthenticated("The principal behind this credential is not active.");
+function principalFrom(loaded: LoadedPrincipal | null, orgId: string, scopes: string[], credential: Credential): Principal {
+  // INVARIANT: a credential acts only for an active principal of the org it was issued in.
+  if (!loaded || loaded.row.status !== "active" || loaded.row.orgId !== orgId) {
+    return unauthenticated("The principal behind this credential is not active.");
+  }
   const { row, teamRoles } = loaded;
   return { id: row.id, orgId: row.orgId, kind: row.kind, email: row.email, name: row.name, orgRole: row.orgRole, teamRoles, scopes, credential };
 }

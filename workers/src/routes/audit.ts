@@ -3,7 +3,6 @@
 // to flush, so every event acknowledged before the call is included.
 import { z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router";
-import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
 import { database } from "../db/client";
 import { eventsAfter, newestEvents, type AuditFilter } from "../db/audit-events";

@@ -3,7 +3,6 @@
 // (GET /.well-known/jwks.json).
 import { z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router";
-import type { AppEnv } from "../http/app-env";
 import { issueAccessToken, publishedJwks, tokenTtlSeconds } from "../auth/access-token";
 import { forbidden, fail } from "../domain/errors";
 import { isKnownScope, scopeAllows, PERMISSIONS, ORG_ROLES, TEAM_ROLES, PRINCIPAL_KINDS } from "../domain/authz/roles";

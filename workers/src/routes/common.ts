@@ -57,7 +57,10 @@ export function defineRoute<R extends SysopRouteConfig>(config: R) {
   } as Omit<R, "access" | "teamScoped">);
 }
 
-// ---- common parameters ----
+// ---- ids (in bodies, queries and paths) ----
+
+export const TeamId = z.string().regex(/^team_[a-z2-7]{1,40}$/, "must be a team_… id");
+export const PrincipalId = z.string().regex(/^(usr|agt|svc)_[a-z2-7]{1,40}$/, "must be a usr_/agt_/svc_ id");
 
 const idParam = (name: string, prefix: string) =>
   z
@@ -66,7 +69,7 @@ const idParam = (name: string, prefix: string) =>
     .openapi({ param: { name, in: "path" }, example: `${prefix}_…` });
 
 export const TeamIdParams = z.object({ team_id: idParam("team_id", "team") });
-export const PrincipalIdParams = z.object({ principal_id: z.string().regex(/^(usr|agt|svc)_[a-z2-7]{1,40}$/, "must be a usr_/agt_/svc_ id").openapi({ param: { name: "principal_id", in: "path" } }) });
+export const PrincipalIdParams = z.object({ principal_id: PrincipalId.openapi({ param: { name: "principal_id", in: "path" } }) });
 export const TeamMemberParams = TeamIdParams.extend(PrincipalIdParams.shape);
 export const RepoIdParams = z.object({ repo_id: idParam("repo_id", "repo") });
 export const KeyIdParams = z.object({ key_id: idParam("key_id", "key") });
@@ -83,6 +86,8 @@ export const listOf = <T extends z.ZodType>(item: T, name: string) =>
 // ---- common field shapes ----
 
 export const Name = z.string().trim().min(1).max(120);
+/** The shape slugify() produces; also accepted from callers who pick their own. */
+export const Slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, "lowercase letters, digits and inner hyphens, at most 48");
 export const Email = z
   .string()
   .trim()

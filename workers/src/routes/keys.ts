@@ -16,7 +16,7 @@ import { can, isKnownScope } from "../domain/authz/roles";
 import { newApiKey } from "../domain/identity/ids";
 import { sha256Hex } from "../domain/audit/chain";
 import { recordAudit } from "../audit/record";
-import { defineRoute, json, jsonBody, KeyIdParams, listOf, Name, PageQuery } from "./common";
+import { defineRoute, json, jsonBody, KeyIdParams, listOf, Name, PageQuery, PrincipalId } from "./common";
 import { ApiKeyView, NewApiKeyView, apiKeyView } from "./views";
 
 const MAX_KEY_LIFETIME_DAYS = 366;
@@ -30,13 +30,13 @@ const KeyCreate = z
       .max(32)
       .default(["*"]),
     expires_at: z.iso.datetime({ offset: true }).optional(),
-    principal_id: z.string().regex(/^(usr|agt|svc)_[a-z2-7]{1,40}$/).optional()
+    principal_id: PrincipalId.optional()
       .openapi({ description: "Whose key it is; defaults to the caller. Others need keys:manage." }),
   })
   .openapi("ApiKeyCreate");
 
 const ListQuery = PageQuery.extend({
-  principal_id: z.string().regex(/^(usr|agt|svc)_[a-z2-7]{1,40}$/).optional().openapi({ param: { name: "principal_id", in: "query" } }),
+  principal_id: PrincipalId.optional().openapi({ param: { name: "principal_id", in: "query" } }),
   include_revoked: z.enum(["true", "false"]).default("false").openapi({ param: { name: "include_revoked", in: "query" } }),
 });
 

@@ -2,7 +2,6 @@
 import { z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router";
 import { eq } from "drizzle-orm";
-import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
 import { database } from "../db/client";
 import { findOrg } from "../db/lookups";

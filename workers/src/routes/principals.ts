@@ -4,7 +4,6 @@
 import { z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router";
 import { and, eq, isNull, ne } from "drizzle-orm";
-import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
 import { database, isUniqueViolation, type Db } from "../db/client";
 import { findPrincipal, findTeam } from "../db/lookups";
@@ -14,10 +13,10 @@ import { conflict, forbidden } from "../domain/errors";
 import { ORG_ROLES, PRINCIPAL_KINDS, TEAM_ROLES, type OrgRole } from "../domain/authz/roles";
 import { newId } from "../domain/identity/ids";
 import { recordAudit } from "../audit/record";
-import { defineRoute, Email, json, jsonBody, listOf, Name, PageQuery, PrincipalIdParams } from "./common";
+import { defineRoute, Email, json, jsonBody, listOf, Name, PageQuery, PrincipalIdParams, TeamId } from "./common";
 import { PrincipalView, principalView } from "./views";
 
-const TeamGrant = z.strictObject({ team_id: z.string().regex(/^team_[a-z2-7]{1,40}$/), role: z.enum(TEAM_ROLES) });
+const TeamGrant = z.strictObject({ team_id: TeamId, role: z.enum(TEAM_ROLES) });
 
 const PrincipalCreate = z
   .discriminatedUnion("kind", [

@@ -4,7 +4,6 @@
 import { z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router";
 import { and, eq } from "drizzle-orm";
-import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
 import { database, isUniqueViolation } from "../db/client";
 import { findRepo, findTeam } from "../db/lookups";
@@ -13,7 +12,7 @@ import { repos, type RepoRow } from "../db/schema";
 import { conflict } from "../domain/errors";
 import { newId } from "../domain/identity/ids";
 import { recordAudit } from "../audit/record";
-import { defineRoute, json, jsonBody, listOf, PageQuery, RepoIdParams } from "./common";
+import { defineRoute, json, jsonBody, listOf, PageQuery, RepoIdParams, TeamId } from "./common";
 import { PathScopeSchema, RepoView, repoView } from "./views";
 
 const RepoName = z
@@ -25,7 +24,6 @@ const RepoName = z
   .openapi({ example: "acme/payments-api" });
 const RepoUrl = z.url({ protocol: /^(https|ssh|git)$/ }).max(500);
 const Branch = z.string().trim().min(1).max(200).regex(/^[^\s~^:?*[\\]+$/, "a git branch name");
-const TeamId = z.string().regex(/^team_[a-z2-7]{1,40}$/, "must be a team_… id");
 
 const RepoCreate = z
   .strictObject({

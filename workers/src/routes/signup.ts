@@ -4,17 +4,14 @@
 import { z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router";
 import { eq } from "drizzle-orm";
-import type { AppEnv } from "../http/app-env";
 import { database, isUniqueViolation } from "../db/client";
 import { apiKeys, orgs, principals, teamMembers, teams } from "../db/schema";
 import { conflict, fail } from "../domain/errors";
 import { newApiKey, newId, slugify } from "../domain/identity/ids";
 import { sha256Hex } from "../domain/audit/chain";
 import { recordAudit } from "../audit/record";
-import { defineRoute, Email, json, jsonBody, Name } from "./common";
+import { defineRoute, Email, json, jsonBody, Name, Slug } from "./common";
 import { NewApiKeyView, OrgView, PrincipalView, TeamView, apiKeyView, orgView, principalView, teamView } from "./views";
-
-const Slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, "lowercase letters, digits and inner hyphens, at most 48");
 
 const SignupBody = z
   .strictObject({

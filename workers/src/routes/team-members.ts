@@ -3,7 +3,6 @@
 import { z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router";
 import { and, asc, eq } from "drizzle-orm";
-import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
 import { database } from "../db/client";
 import { findPrincipal, findTeam } from "../db/lookups";

@@ -3,7 +3,6 @@
 import { z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router";
 import { and, eq, isNull } from "drizzle-orm";
-import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
 import { database, isUniqueViolation } from "../db/client";
 import { findTeam } from "../db/lookups";
@@ -12,12 +11,10 @@ import { teams } from "../db/schema";
 import { conflict, fail } from "../domain/errors";
 import { newId, slugify } from "../domain/identity/ids";
 import { recordAudit } from "../audit/record";
-import { defineRoute, json, jsonBody, listOf, Name, PageQuery, TeamIdParams } from "./common";
+import { defineRoute, json, jsonBody, listOf, Name, PageQuery, Slug, TeamIdParams } from "./common";
 import { TeamView, teamView } from "./views";
 
-const TeamSlug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, "lowercase letters, digits and inner hyphens");
-
-const TeamCreate = z.strictObject({ name: Name, slug: TeamSlug.optional() }).openapi("TeamCreate");
+const TeamCreate = z.strictObject({ name: Name, slug: Slug.optional() }).openapi("TeamCreate");
 const TeamPatch = z.strictObject({ name: Name }).openapi("TeamPatch");
 const TeamListQuery = PageQuery.extend({
   include_archived: z.enum(["true", "false"]).default("false").openapi({ param: { name: "include_archived", in: "query" } }),
