@@ -4,4 +4,5 @@ import { bin, ensureInstalled, run } from "./env.mjs";
 
 ensureInstalled();
 run(bin("tsc"), ["--noEmit", "-p", "."]);
+run(bin("tsc"), ["--noEmit", "-p", "tsconfig.node.json"]);
 run(bin("vitest"), ["run", ...process.argv.slice(2)]);

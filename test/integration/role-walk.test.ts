@@ -37,6 +37,7 @@ interface Fixture {
   victimMember: string; // in `team`, removed from it by the walk
   addable: string; // added to `team` by the walk
   issuer: string;
+  policy: string; // the team's policy, at version 2 with version 1 reactivatable
   walkerKey: string;
   walkerId: string;
   spareKey: string; // one of the walker's own keys, revoked by the walk
@@ -52,9 +53,12 @@ async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Prom
   const victimMember = (await post("/v1/principals", { kind: "service", name: unique("member"), teams: [{ team_id: team, role: "member" }] })).id;
   const addable = (await post("/v1/principals", { kind: "agent", name: unique("addable") })).id;
   const issuer = (await post("/v1/oidc-issuers", { issuer: "https://idp.example.com", audience: unique("aud"), jwks: { keys: [PUBLIC_JWK] } })).id;
+  const doc = { rules: [{ id: "reads", effect: "allow", reason: "reading is fine", when: { actions: ["read"] } }] };
+  const policy = (await post("/v1/policies", { layer: "team", target_id: team, document: doc })).policy.id;
+  await post("/v1/policies", { layer: "team", target_id: team, document: { rules: [] } });
   const w = await memberWithKey(org, walker.role, walker.lead ? { teamId: team, role: "lead" } : undefined);
   const spareKey = (await callJson({ method: "POST", path: "/v1/keys", key: w.key, body: { name: "spare" } }, 201)).body.id;
-  return { org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, walkerKey: w.key, walkerId: w.principalId, spareKey };
+  return { org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, policy, walkerKey: w.key, walkerId: w.principalId, spareKey };
 }
 
 /** A valid request for every operation; a route without one fails the walk. */
@@ -65,6 +69,8 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown }
     repo_id: f.repo,
     key_id: f.spareKey,
     issuer_id: f.issuer,
+    policy_id: f.policy,
+    version: "1",
   };
   const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? `missing-${name}`);
   const bodies: Record<string, unknown> = {
@@ -80,9 +86,12 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown }
     "PATCH /v1/repos/{repo_id}": { path_scopes: [{ path: "infra/**", read: ["admin"], write: ["owner"] }] },
     "POST /v1/keys": { name: "walk key", scopes: ["teams:read"] },
     "POST /v1/oidc-issuers": { issuer: "https://idp.example.com", audience: unique("aud"), jwks: { keys: [PUBLIC_JWK] } },
+    "POST /v1/policies": { layer: "team", target_id: f.team, document: { rules: [{ id: "no-deploy", effect: "deny", reason: "not from here", when: { actions: ["deploy"] } }] } },
+    "POST /v1/policies/{policy_id}/versions/{version}/activate": undefined,
+    "POST /v1/decisions": { repo: "acme/anything", team: f.team, action: "read", paths: ["src/a.ts"] },
   };
   const key = `${op.method} ${op.path}`;
-  if (op.method === "GET" || op.method === "DELETE" || key.endsWith("/archive") || key.endsWith("/revoke")) return { path };
+  if (op.method === "GET" || op.method === "DELETE" || key.endsWith("/archive") || key.endsWith("/revoke") || key.endsWith("/activate")) return { path };
   if (!(key in bodies)) return undefined;
   return { path, body: bodies[key] };
 }
@@ -137,7 +146,7 @@ describe("tenancy: another org's principal", () => {
     const intruder = await signupOrg("intruder");
     await flushAudit([victim.orgId]);
     const headBefore = (await callJson({ path: "/v1/audit/verify", key: victim.key }, 200)).body.head;
-    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.spareKey, f.walkerId, victim.ownerId];
+    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.policy, f.spareKey, f.walkerId, victim.ownerId];
 
     const failures: string[] = [];
     let checked = 0;

@@ -16,11 +16,11 @@ import {
   type PrincipalGrants,
 } from "../../workers/src/domain/authz/roles";
 
-const EVERYONE: Permission[] = ["org:read", "teams:read", "principals:read", "repos:read", "keys:read", "keys:write"];
+const EVERYONE: Permission[] = ["org:read", "teams:read", "principals:read", "repos:read", "keys:read", "keys:write", "policies:read", "approvals:read"];
 const EXPECTED: Record<OrgRole, Permission[]> = {
   owner: [...PERMISSIONS],
   admin: [...PERMISSIONS],
-  member: EVERYONE,
+  member: [...EVERYONE, "decisions:write", "approvals:write"],
   auditor: [...EVERYONE, "oidc:read", "audit:read"],
   billing: [...EVERYONE, "spend:read"],
 };
@@ -32,9 +32,9 @@ const grants = (orgRole: OrgRole, scopes: string[] = ["*"], teamRoles: Principal
 });
 
 describe("the permission table", () => {
-  it("lists eighteen distinct permissions, each <area>:<action>", () => {
+  it("lists twenty-three distinct permissions, each <area>:<action>", () => {
     expect(new Set(PERMISSIONS).size).toBe(PERMISSIONS.length);
-    expect(PERMISSIONS).toHaveLength(18);
+    expect(PERMISSIONS).toHaveLength(23);
     for (const p of PERMISSIONS) expect(p).toMatch(/^[a-z_]+:[a-z_]+$/);
   });
 
@@ -42,8 +42,8 @@ describe("the permission table", () => {
     expect([...ROLE_PERMISSIONS[role]].sort()).toEqual([...EXPECTED[role]].sort());
   });
 
-  it("team leads get exactly teams:write, team_members:write and repos:write", () => {
-    expect([...TEAM_LEAD_PERMISSIONS].sort()).toEqual(["repos:write", "team_members:write", "teams:write"]);
+  it("team leads get exactly teams:write, team_members:write, repos:write and policies:write", () => {
+    expect([...TEAM_LEAD_PERMISSIONS].sort()).toEqual(["policies:write", "repos:write", "team_members:write", "teams:write"]);
   });
 });
 
@@ -63,11 +63,12 @@ describe("team leads", () => {
   const lead = (orgRole: OrgRole = "member", scopes = ["*"]) =>
     grants(orgRole, scopes, { team_mine: "lead", team_joined: "member" });
 
+  const memberHas = (p: Permission) => EXPECTED.member.includes(p);
   const cases = PERMISSIONS.flatMap((permission) => [
-    { team: "team_mine", permission, allowed: EVERYONE.includes(permission) || TEAM_LEAD_PERMISSIONS.includes(permission) },
-    { team: "team_joined", permission, allowed: EVERYONE.includes(permission) },
-    { team: "team_other", permission, allowed: EVERYONE.includes(permission) },
-    { team: undefined, permission, allowed: EVERYONE.includes(permission) },
+    { team: "team_mine", permission, allowed: memberHas(permission) || TEAM_LEAD_PERMISSIONS.includes(permission) },
+    { team: "team_joined", permission, allowed: memberHas(permission) },
+    { team: "team_other", permission, allowed: memberHas(permission) },
+    { team: undefined, permission, allowed: memberHas(permission) },
   ]);
 
   it.each(cases)("a member who leads team_mine, on $team → $permission: $allowed", ({ team, permission, allowed }) => {
@@ -145,8 +146,8 @@ describe("scopes narrow what a role allows", () => {
 describe("isKnownScope", () => {
   const areas = [...new Set(PERMISSIONS.map((p) => p.split(":")[0]!))];
 
-  it("knows the nine areas", () => {
-    expect(areas.sort()).toEqual(["audit", "keys", "oidc", "org", "principals", "repos", "spend", "team_members", "teams"]);
+  it("knows the twelve areas", () => {
+    expect(areas.sort()).toEqual(["approvals", "audit", "decisions", "keys", "oidc", "org", "policies", "principals", "repos", "spend", "team_members", "teams"]);
   });
 
   it.each([...PERMISSIONS, ...areas.map((a) => `${a}:*`), "*"])("accepts %s", (scope) => {

@@ -4,6 +4,7 @@ import { createApp } from "./app";
 
 export { AuditChain } from "../../durable-objects/audit-chain";
 export { SigningKeys } from "../../durable-objects/signing-keys";
+export { DecisionDesk } from "../../durable-objects/decision-desk";
 
 const app = createApp();
 

@@ -28,6 +28,15 @@ export const auditChain = (env: Env, orgId: string) => env.AUDIT_CHAIN.getByName
 
 export const auditPayloadKey = (sha256: string) => `audit-payloads/${sha256}.json`;
 
+/** Where a request came from, as the evidence log records it. */
+export function requestEvidence(c: Context<AppEnv>): { requestId: string; ip: string | null; userAgent: string | null } {
+  return {
+    requestId: c.var.requestId,
+    ip: c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? null,
+    userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+  };
+}
+
 export function requestActor(c: Context<AppEnv>): AuditActor {
   const p = c.var.principal;
   return { id: p.id, kind: p.kind, keyId: credentialKeyId(p.credential) };
@@ -40,6 +49,7 @@ export async function recordAudit(
   actor: AuditActor = requestActor(c),
 ): Promise<AuditEvent[]> {
   const drafts: AuditDraft[] = [];
+  const evidence = requestEvidence(c);
   for (const r of records) {
     const details = canonicalJson(redactSecrets(r.details ?? {}));
     const detailsSha256 = sha256Hex(details);
@@ -58,9 +68,7 @@ export async function recordAudit(
       targetType: r.target.type,
       targetId: r.target.id,
       outcome: r.outcome ?? "success",
-      requestId: c.var.requestId,
-      ip: c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? null,
-      userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+      ...evidence,
       details: inR2 ? null : details,
       detailsSha256,
       detailsInR2: inR2,

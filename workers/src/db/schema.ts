@@ -1,6 +1,7 @@
 // drizzle-orm view of the D1 tables created by d1-migrations/. The SQL files are the source
 // of truth (append-only); this file must describe the same columns.
 import { sqliteTable, text, integer, primaryKey } from "drizzle-orm/sqlite-core";
+import type { PolicyDocument } from "../domain/policy/types";
 
 export const orgs = sqliteTable("orgs", {
   id: text("id").primaryKey(),
@@ -109,6 +110,32 @@ export const auditEvents = sqliteTable(
   (t) => [primaryKey({ columns: [t.orgId, t.seq] })],
 );
 
+export const policies = sqliteTable("policies", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  layer: text("layer", { enum: ["org", "team", "repo"] }).notNull(),
+  targetId: text("target_id").notNull(),
+  activeVersion: integer("active_version"),
+  latestVersion: integer("latest_version").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const policyVersions = sqliteTable(
+  "policy_versions",
+  {
+    policyId: text("policy_id").notNull(),
+    orgId: text("org_id").notNull(),
+    version: integer("version").notNull(),
+    document: text("document", { mode: "json" }).$type<PolicyDocument>().notNull(),
+    sha256: text("sha256").notNull(),
+    note: text("note"),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.policyId, t.version] })],
+);
+
 export type OrgRow = typeof orgs.$inferSelect;
 export type PrincipalRow = typeof principals.$inferSelect;
 export type TeamRow = typeof teams.$inferSelect;
@@ -116,3 +143,5 @@ export type RepoRow = typeof repos.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type OidcIssuerRow = typeof oidcIssuers.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type PolicyRow = typeof policies.$inferSelect;
+export type PolicyVersionRow = typeof policyVersions.$inferSelect;

@@ -12,6 +12,7 @@ import { repos, type RepoRow } from "../db/schema";
 import { conflict } from "../domain/errors";
 import { newId } from "../domain/identity/ids";
 import { recordAudit } from "../audit/record";
+import { decisionDesk } from "../governance/desk";
 import { defineRoute, json, jsonBody, listOf, PageQuery, RepoIdParams, TeamId } from "./common";
 import { PathScopeSchema, RepoView, repoView } from "./views";
 
@@ -141,6 +142,7 @@ export const repoRoutes = newRouter()
     await recordAudit(c, repo.orgId, [
       { action: "repo.registered", target: { type: "repo", id: repo.id }, details: { team_id: team.id, name: repo.name, url: repo.url, path_scopes: repo.pathScopes } },
     ]);
+    await decisionDesk(c.env, repo.orgId).invalidate();
     return c.json(repoView(repo), 201);
   })
   .openapi(getRoute, async (c) => {
@@ -170,6 +172,7 @@ export const repoRoutes = newRouter()
     await recordAudit(c, repo.orgId, [
       { action: "repo.updated", target: { type: "repo", id: repo.id }, details: { changed: Object.keys(body), before: repoView(repo), after: repoView(updated) } },
     ]);
+    await decisionDesk(c.env, repo.orgId).invalidate();
     return c.json(repoView(updated), 200);
   })
   .openapi(deleteRoute, async (c) => {
@@ -178,5 +181,6 @@ export const repoRoutes = newRouter()
     authorize(c, "repos:write", repo.teamId);
     await db.delete(repos).where(eq(repos.id, repo.id));
     await recordAudit(c, repo.orgId, [{ action: "repo.unregistered", target: { type: "repo", id: repo.id }, details: { name: repo.name, team_id: repo.teamId } }]);
+    await decisionDesk(c.env, repo.orgId).invalidate();
     return c.body(null, 204);
   });

@@ -11,6 +11,7 @@ import { teams } from "../db/schema";
 import { conflict, fail } from "../domain/errors";
 import { newId, slugify } from "../domain/identity/ids";
 import { recordAudit } from "../audit/record";
+import { decisionDesk } from "../governance/desk";
 import { defineRoute, json, jsonBody, listOf, Name, PageQuery, Slug, TeamIdParams } from "./common";
 import { TeamView, teamView } from "./views";
 
@@ -110,6 +111,7 @@ export const teamRoutes = newRouter()
       throw err;
     }
     await recordAudit(c, orgId, [{ action: "team.created", target: { type: "team", id: team.id }, details: { name: team.name, slug } }]);
+    await decisionDesk(c.env, orgId).invalidate();
     return c.json(teamView(team), 201);
   })
   .openapi(getRoute, async (c) => {

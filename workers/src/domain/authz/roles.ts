@@ -30,6 +30,11 @@ export const PERMISSIONS = [
   "oidc:write",
   "audit:read",
   "spend:read",
+  "policies:read",
+  "policies:write",
+  "decisions:write",
+  "approvals:read",
+  "approvals:write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -53,6 +58,11 @@ export const PERMISSION_MEANING: Record<Permission, string> = {
   "oidc:write": "register and remove OIDC issuers",
   "audit:read": "read, verify and export the audit log",
   "spend:read": "read spend and usage",
+  "policies:read": "read policies and their versions",
+  "policies:write": "write, activate and simulate policies (org layer: owners and admins)",
+  "decisions:write": "ask for a policy decision",
+  "approvals:read": "list and read approval requests",
+  "approvals:write": "open and cancel approval requests (approving follows the approval policy)",
 };
 
 const EVERYONE: readonly Permission[] = [
@@ -62,18 +72,20 @@ const EVERYONE: readonly Permission[] = [
   "repos:read",
   "keys:read",
   "keys:write",
+  "policies:read",
+  "approvals:read",
 ];
 
 export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  member: EVERYONE,
+  member: [...EVERYONE, "decisions:write", "approvals:write"],
   auditor: [...EVERYONE, "oidc:read", "audit:read"],
   billing: [...EVERYONE, "spend:read"],
 };
 
 /** What a team's lead may do to that team (on top of their org role). */
-export const TEAM_LEAD_PERMISSIONS: readonly Permission[] = ["teams:write", "team_members:write", "repos:write"];
+export const TEAM_LEAD_PERMISSIONS: readonly Permission[] = ["teams:write", "team_members:write", "repos:write", "policies:write"];
 
 export interface PrincipalGrants {
   orgRole: OrgRole;

@@ -72,7 +72,7 @@ export function compileRule(rule: PolicyRule, layer: PolicyLayer, targetId: stri
     p.push((c) => s.has(c.input.actor.kind));
   }
   if (w.org_roles) {
-    const s = new Set(w.org_roles);
+    const s = new Set<string>(w.org_roles);
     p.push((c) => s.has(c.input.actor.orgRole));
   }
   if (w.team_roles) {
@@ -180,6 +180,15 @@ export class CompiledPolicySet {
       this.reposByName.set(repo.name, repo);
       if (repo.pathScopes.length > 0) this.scopes.set(repo.id, compileScopes(repo));
     }
+  }
+
+  /** The team a request is for: the one it names, else its repo's. */
+  teamFor(input: DecisionInput): string | null {
+    return input.teamId ?? this.reposByName.get(input.repoName)?.teamId ?? null;
+  }
+
+  isRegistered(repoName: string): boolean {
+    return this.reposByName.has(repoName);
   }
 
   context(input: DecisionInput, now: Date): EvalContext {

@@ -1,5 +1,6 @@
 // The vocabulary of governance: what an agent may ask to do, the rules that answer, and the
 // answer. Plain data, shared by the evaluator, the API schemas and the benchmark.
+import type { OrgRole } from "../authz/roles";
 
 export const ACTION_KINDS = [
   "read",
@@ -33,7 +34,7 @@ export type PolicyLayer = (typeof POLICY_LAYERS)[number];
 export interface RuleConditions {
   actions?: ActionKind[];
   principal_kinds?: ("user" | "agent" | "service")[];
-  org_roles?: string[];
+  org_roles?: OrgRole[];
   /** The actor's role in the request's team. */
   team_roles?: ("lead" | "member")[];
   /** Team ids. */

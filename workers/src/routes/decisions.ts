@@ -1,0 +1,111 @@
+// POST /v1/decisions: an agent asks "may I?" before it acts, and gets allow, ask or deny
+// with the rules that decided and the policy versions in force. The org's DecisionDesk
+// evaluates and records the decision as evidence; this route validates and says who asks.
+import { z } from "@hono/zod-openapi";
+import { newRouter } from "../http/router";
+import { authorize } from "../http/authorize";
+import { database } from "../db/client";
+import { loadActivePrincipal } from "../db/principals";
+import { forbidden, notFound } from "../domain/errors";
+import { ACTION_KINDS, EFFECTS, POLICY_LAYERS, RISK_LEVELS, type DecisionInput } from "../domain/policy/types";
+import { requestActor, requestEvidence } from "../audit/record";
+import { decisionDesk } from "../governance/desk";
+import { defineRoute, json, jsonBody, PrincipalId, TeamId } from "./common";
+
+const RepoPath = z
+  .string()
+  .min(1)
+  .max(1000)
+  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "a path relative to the repo root, without `..`");
+
+export const DecisionRequest = z
+  .strictObject({
+    repo: z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "a repo name like owner/name"),
+    team: TeamId.optional().openapi({ description: "The team the work is for; defaults to the repo's team." }),
+    actor: PrincipalId.optional().openapi({ description: "Who the action is for; defaults to the caller. Only agents and services may ask for someone else." }),
+    action: z.enum(ACTION_KINDS),
+    paths: z.array(RepoPath).max(100).default([]),
+    command: z.string().max(4000).optional(),
+    tool: z.strictObject({ server: z.string().min(1).max(200), name: z.string().min(1).max(200) }).optional(),
+    estimated_tokens: z.number().int().min(0).max(100_000_000).optional(),
+    risk: z.enum(RISK_LEVELS).optional().openapi({ description: "The agent's own view; sysop uses the higher of this and what the action implies." }),
+    context_trust: z.enum(["trusted", "untrusted"]).optional().openapi({ description: "Whether untrusted content is in the agent's context; unknown counts as untrusted." }),
+    client: z
+      .strictObject({ kind: z.string().max(50), session_id: z.string().max(200).optional(), tool_name: z.string().max(200).optional() })
+      .optional()
+      .openapi({ description: "What is asking (e.g. the Claude Code hook), kept as evidence." }),
+  })
+  .openapi("DecisionRequest");
+
+const MatchedRuleView = z.object({ id: z.string(), effect: z.enum(EFFECTS), reason: z.string(), layer: z.enum([...POLICY_LAYERS, "path_scope", "default", "approval"]) });
+
+export const DecisionResponse = z
+  .object({
+    decision_id: z.string(),
+    decision: z.enum(EFFECTS),
+    reason: z.string(),
+    matched_rules: z.array(MatchedRuleView),
+    policy_versions: z.record(z.string(), z.number().int()),
+    request_hash: z.string(),
+    risk: z.enum(RISK_LEVELS),
+    team_id: z.string().nullable(),
+    repo_registered: z.boolean(),
+  })
+  .openapi("Decision");
+
+const decideRoute = defineRoute({
+  method: "post",
+  path: "/decisions",
+  tags: ["governance"],
+  summary: "Ask whether an action may happen: allow, ask (needs approval) or deny, with the rules that decided",
+  access: "decisions:write",
+  request: { body: jsonBody(DecisionRequest) },
+  responses: { 200: json(DecisionResponse, "The decision, recorded as evidence") },
+});
+
+export const decisionRoutes = newRouter().openapi(decideRoute, async (c) => {
+  authorize(c, "decisions:write");
+  const body = c.req.valid("json");
+  const caller = c.var.principal;
+  let actor: DecisionInput["actor"] = { id: caller.id, kind: caller.kind, orgRole: caller.orgRole, teamRoles: caller.teamRoles };
+  if (body.actor && body.actor !== caller.id) {
+    // A bot may ask on a person's behalf; a person may not ask as someone else.
+    if (caller.kind === "user") forbidden("Only agents and services may ask on behalf of another principal.");
+    const loaded = (await loadActivePrincipal(database(c.env), caller.orgId, body.actor)) ?? notFound("principal");
+    actor = { id: loaded.row.id, kind: loaded.row.kind, orgRole: loaded.row.orgRole, teamRoles: loaded.teamRoles };
+  }
+  const input: DecisionInput = {
+    actor,
+    teamId: body.team ?? null,
+    repoName: body.repo,
+    action: body.action,
+    paths: body.paths,
+    command: body.command ?? null,
+    tool: body.tool ?? null,
+    estimatedTokens: body.estimated_tokens ?? 0,
+    risk: body.risk ?? null,
+    contextTrust: body.context_trust ?? null,
+  };
+  const answer = await decisionDesk(c.env, caller.orgId).decide({
+    orgId: caller.orgId,
+    input,
+    asker: requestActor(c),
+    client: body.client ?? null,
+    evidence: requestEvidence(c),
+  });
+  if ("refused" in answer) return notFound("team");
+  return c.json(
+    {
+      decision_id: answer.decisionId,
+      decision: answer.decision,
+      reason: answer.reason,
+      matched_rules: answer.matchedRules,
+      policy_versions: answer.policyVersions,
+      request_hash: answer.requestHash,
+      risk: answer.risk,
+      team_id: answer.teamId,
+      repo_registered: answer.repoRegistered,
+    },
+    200,
+  );
+});
