@@ -12,6 +12,8 @@ import type { DecisionInput, MatchedRule, PolicyDecision } from "../workers/src/
 import { canonicalJson, sha256Hex, type AuditDraft } from "../workers/src/domain/audit/chain";
 import { redactSecrets } from "../workers/src/domain/audit/redact";
 import { newId } from "../workers/src/domain/identity/ids";
+import type { Approval } from "../workers/src/domain/approvals/approval";
+import { approvalDesk } from "../workers/src/governance/desk";
 
 /** A safety net: even if a change notification were lost, a cached policy set is this fresh. */
 const POLICY_CACHE_MS = 60_000;
@@ -19,6 +21,8 @@ const POLICY_CACHE_MS = 60_000;
 export interface DeskRequest {
   orgId: string;
   input: DecisionInput;
+  /** An explicit approval request (POST /v1/approvals): its reason and ticket. */
+  approvalRequest?: { reason: string; ticketUrl: string | null };
   asker: { id: string; kind: string; keyId: string | null };
   client: Record<string, unknown> | null;
   evidence: { requestId: string; ip: string | null; userAgent: string | null };
@@ -34,11 +38,13 @@ export interface DeskAnswer {
   risk: PolicyDecision["risk"];
   teamId: string | null;
   repoRegistered: boolean;
+  approval: Approval | null;
   auditSeq: number;
 }
 
 export interface DeskRefusal {
-  refused: "unknown_team";
+  refused: "unknown_team" | "denied_by_policy" | "allowed_by_policy";
+  reason?: string;
 }
 
 export class DecisionDesk extends DurableObject<Env> {
@@ -54,14 +60,52 @@ export class DecisionDesk extends DurableObject<Env> {
     const teamId = set.teamFor(req.input);
     const hash = requestHash(req.input, teamId);
     const decisionId = newId("dec");
+    if (req.approvalRequest && result.decision !== "ask") {
+      return { refused: result.decision === "deny" ? "denied_by_policy" : "allowed_by_policy", reason: result.reason };
+    }
+
+    let { decision, reason } = result;
+    const matchedRules = [...result.matchedRules];
+    let approval: Approval | null = null;
+    if (decision === "ask") {
+      const desk = approvalDesk(this.env, req.orgId, teamId);
+      const approved = req.approvalRequest ? null : await desk.approvedFor(hash);
+      if (approved) {
+        // The same action, already approved and still valid: it may go ahead.
+        decision = "allow";
+        reason = `Approved in ${approved.id}.`;
+        matchedRules.push({ id: `approval:${approved.id}`, effect: "allow", reason, layer: "approval" });
+        approval = approved;
+      } else {
+        const opened = await desk.open(
+          {
+            orgId: req.orgId,
+            teamId,
+            requestHash: hash,
+            requesterId: req.input.actor.id,
+            requesterKind: req.input.actor.kind,
+            requesterKeyId: req.asker.keyId,
+            decisionId,
+            summary: { actorId: req.input.actor.id, repo: req.input.repoName, action: req.input.action, paths: req.input.paths, command: req.input.command, tool: req.input.tool },
+            reason: req.approvalRequest?.reason ?? result.reason,
+            ticketUrl: req.approvalRequest?.ticketUrl ?? null,
+            settings: result.approval!,
+          },
+          req.evidence,
+        );
+        approval = opened.approval;
+      }
+    }
+
     const details = {
       decision_id: decisionId,
-      decision: result.decision,
-      reason: result.reason,
-      matched_rules: result.matchedRules,
+      decision,
+      reason,
+      matched_rules: matchedRules,
       policy_versions: versions,
       request_hash: hash,
       risk: result.risk,
+      approval_id: approval?.id ?? null,
       input: { ...req.input, teamId },
       client: req.client,
     };
@@ -84,14 +128,15 @@ export class DecisionDesk extends DurableObject<Env> {
     const [event] = await this.env.AUDIT_CHAIN.getByName(req.orgId).append(req.orgId, [draft]);
     return {
       decisionId,
-      decision: result.decision,
-      reason: result.reason,
-      matchedRules: result.matchedRules,
+      decision,
+      reason,
+      matchedRules,
       policyVersions: versions,
       requestHash: hash,
       risk: result.risk,
       teamId,
       repoRegistered: set.isRegistered(req.input.repoName),
+      approval,
       auditSeq: event!.seq,
     };
   }

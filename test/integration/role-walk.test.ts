@@ -38,6 +38,7 @@ interface Fixture {
   addable: string; // added to `team` by the walk
   issuer: string;
   policy: string; // the team's policy, at version 2 with version 1 reactivatable
+  approvals: { approve: string; deny: string; cancel: string }; // pending, asked by the owner
   walkerKey: string;
   walkerId: string;
   spareKey: string; // one of the walker's own keys, revoked by the walk
@@ -56,9 +57,14 @@ async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Prom
   const doc = { rules: [{ id: "reads", effect: "allow", reason: "reading is fine", when: { actions: ["read"] } }] };
   const policy = (await post("/v1/policies", { layer: "team", target_id: team, document: doc })).policy.id;
   await post("/v1/policies", { layer: "team", target_id: team, document: { rules: [] } });
+  const anyoneApproves = ["owner", "admin", "member", "auditor", "billing", "lead"];
+  await post("/v1/policies", { layer: "org", document: { rules: [{ id: "deploys-ask", effect: "ask", reason: "deploys need a yes", when: { actions: ["deploy"] }, approval: { approver_roles: anyoneApproves } }] } });
+  const openApproval = async (command: string) =>
+    (await post("/v1/approvals", { repo: "acme/walk", team, action: "deploy", command, reason: "walk fixture" })).id as string;
+  const approvals = { approve: await openApproval("deploy a"), deny: await openApproval("deploy b"), cancel: await openApproval("deploy c") };
   const w = await memberWithKey(org, walker.role, walker.lead ? { teamId: team, role: "lead" } : undefined);
   const spareKey = (await callJson({ method: "POST", path: "/v1/keys", key: w.key, body: { name: "spare" } }, 201)).body.id;
-  return { org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, policy, walkerKey: w.key, walkerId: w.principalId, spareKey };
+  return { org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, policy, approvals, walkerKey: w.key, walkerId: w.principalId, spareKey };
 }
 
 /** A valid request for every operation; a route without one fails the walk. */
@@ -71,6 +77,7 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown }
     issuer_id: f.issuer,
     policy_id: f.policy,
     version: "1",
+    approval_id: op.path.endsWith("/deny") ? f.approvals.deny : op.path.endsWith("/cancel") ? f.approvals.cancel : f.approvals.approve,
   };
   const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? `missing-${name}`);
   const bodies: Record<string, unknown> = {
@@ -89,15 +96,19 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown }
     "POST /v1/policies": { layer: "team", target_id: f.team, document: { rules: [{ id: "no-deploy", effect: "deny", reason: "not from here", when: { actions: ["deploy"] } }] } },
     "POST /v1/policies/{policy_id}/versions/{version}/activate": undefined,
     "POST /v1/decisions": { repo: "acme/anything", team: f.team, action: "read", paths: ["src/a.ts"] },
+    "POST /v1/approvals": { repo: "acme/walk", team: f.team, action: "deploy", command: unique("deploy"), reason: "walking" },
+    "POST /v1/approvals/{approval_id}/approve": { reason: "ok" },
+    "POST /v1/approvals/{approval_id}/deny": { reason: "no" },
+    "POST /v1/approvals/{approval_id}/cancel": undefined,
   };
   const key = `${op.method} ${op.path}`;
-  if (op.method === "GET" || op.method === "DELETE" || key.endsWith("/archive") || key.endsWith("/revoke") || key.endsWith("/activate")) return { path };
+  if (op.method === "GET" || op.method === "DELETE" || key.endsWith("/archive") || key.endsWith("/revoke") || key.endsWith("/activate") || key.endsWith("/cancel")) return { path };
   if (!(key in bodies)) return undefined;
   return { path, body: bodies[key] };
 }
 
 /** Destructive calls go last, so earlier calls still find their targets. */
-const destructive = (op: Operation) => op.method === "DELETE" || op.path.endsWith("/archive") || op.path.endsWith("/revoke");
+const destructive = (op: Operation) => op.method === "DELETE" || /\/(archive|revoke|approve|deny|cancel)$/.test(op.path);
 const walkOrder = (ops: Operation[]) => [...ops.filter((o) => !destructive(o)), ...ops.filter(destructive)];
 
 function expectedAllowed(op: Operation, role: OrgRole, lead: boolean): boolean {
@@ -146,7 +157,7 @@ describe("tenancy: another org's principal", () => {
     const intruder = await signupOrg("intruder");
     await flushAudit([victim.orgId]);
     const headBefore = (await callJson({ path: "/v1/audit/verify", key: victim.key }, 200)).body.head;
-    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.policy, f.spareKey, f.walkerId, victim.ownerId];
+    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.policy, ...Object.values(f.approvals), f.spareKey, f.walkerId, victim.ownerId];
 
     const failures: string[] = [];
     let checked = 0;

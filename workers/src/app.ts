@@ -26,6 +26,7 @@ import { oidcIssuerRoutes } from "./routes/oidc-issuers";
 import { auditRoutes } from "./routes/audit";
 import { policyRoutes } from "./routes/policies";
 import { decisionRoutes } from "./routes/decisions";
+import { approvalRoutes } from "./routes/approvals";
 
 /** JSON bodies above this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -91,7 +92,7 @@ export function createApp() {
 
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/", jwks);
-  for (const router of [signup, auth, org, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policyRoutes, decisionRoutes]) {
+  for (const router of [signup, auth, org, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policyRoutes, decisionRoutes, approvalRoutes]) {
     app.route("/v1", router);
   }
 

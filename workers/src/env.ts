@@ -2,6 +2,7 @@
 import type { AuditChain } from "../../durable-objects/audit-chain";
 import type { SigningKeys } from "../../durable-objects/signing-keys";
 import type { DecisionDesk } from "../../durable-objects/decision-desk";
+import type { ApprovalDesk } from "../../durable-objects/approval-desk";
 
 export interface Env {
   DB: D1Database;
@@ -9,6 +10,11 @@ export interface Env {
   AUDIT_CHAIN: DurableObjectNamespace<AuditChain>;
   SIGNING_KEYS: DurableObjectNamespace<SigningKeys>;
   DECISION_DESK: DurableObjectNamespace<DecisionDesk>;
+  APPROVAL_DESK: DurableObjectNamespace<ApprovalDesk>;
+  /** Hosts a team's Slack incoming-webhook URL may point at, comma-separated. */
+  SLACK_WEBHOOK_HOSTS: string;
+  /** The Slack app's signing secret(s), comma-separated during rotation (a Worker secret). */
+  SLACK_SIGNING_SECRETS?: string;
   TOKEN_ISSUER: string;
   TOKEN_AUDIENCE: string;
   TOKEN_TTL_SECONDS: string;

@@ -5,6 +5,7 @@ import { createApp } from "./app";
 export { AuditChain } from "../../durable-objects/audit-chain";
 export { SigningKeys } from "../../durable-objects/signing-keys";
 export { DecisionDesk } from "../../durable-objects/decision-desk";
+export { ApprovalDesk } from "../../durable-objects/approval-desk";
 
 const app = createApp();
 

@@ -2,12 +2,15 @@
 // of truth (append-only); this file must describe the same columns.
 import { sqliteTable, text, integer, primaryKey } from "drizzle-orm/sqlite-core";
 import type { PolicyDocument } from "../domain/policy/types";
+import type { ActionSummary, ApprovalVote } from "../domain/approvals/approval";
+import type { ApproverRole } from "../domain/approvals/settings";
 
 export const orgs = sqliteTable("orgs", {
   id: text("id").primaryKey(),
   slug: text("slug").notNull(),
   name: text("name").notNull(),
   createdAt: text("created_at").notNull(),
+  slackTeamId: text("slack_team_id"),
 });
 
 export const principals = sqliteTable("principals", {
@@ -28,6 +31,7 @@ export const teams = sqliteTable("teams", {
   name: text("name").notNull(),
   archivedAt: text("archived_at"),
   createdAt: text("created_at").notNull(),
+  slackWebhookUrl: text("slack_webhook_url"),
 });
 
 export const teamMembers = sqliteTable(
@@ -135,6 +139,31 @@ export const policyVersions = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.policyId, t.version] })],
 );
+
+export const approvals = sqliteTable("approvals", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  teamId: text("team_id"),
+  status: text("status", { enum: ["pending", "approved", "denied", "cancelled", "expired"] }).notNull(),
+  requestHash: text("request_hash").notNull(),
+  requesterId: text("requester_id").notNull(),
+  decisionId: text("decision_id"),
+  summary: text("summary", { mode: "json" }).$type<ActionSummary>().notNull(),
+  reason: text("reason").notNull(),
+  ticketUrl: text("ticket_url"),
+  quorum: integer("quorum").notNull(),
+  approverRoles: text("approver_roles", { mode: "json" }).$type<ApproverRole[]>().notNull(),
+  votes: text("votes", { mode: "json" }).$type<ApprovalVote[]>().notNull(),
+  createdAt: text("created_at").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  decidedAt: text("decided_at"),
+  validUntil: text("valid_until"),
+});
+
+export const slackReplayGuard = sqliteTable("slack_replay_guard", {
+  signature: text("signature").primaryKey(),
+  seenAt: integer("seen_at").notNull(),
+});
 
 export type OrgRow = typeof orgs.$inferSelect;
 export type PrincipalRow = typeof principals.$inferSelect;

@@ -1,5 +1,9 @@
-// Addresses the org's DecisionDesk. Routes that change what decisions depend on (policies,
+// Addresses the org's DecisionDesk and the teams' ApprovalDesks. Routes that change what decisions depend on (policies,
 // repos and their path scopes) call invalidate() after their write.
 import type { Env } from "../env";
 
 export const decisionDesk = (env: Pick<Env, "DECISION_DESK">, orgId: string) => env.DECISION_DESK.getByName(orgId);
+
+/** The team's approval desk; requests without a team go to the org's own desk. */
+export const approvalDesk = (env: Pick<Env, "APPROVAL_DESK">, orgId: string, teamId: string | null) =>
+  env.APPROVAL_DESK.getByName(teamId ?? `org:${orgId}`);

@@ -4,12 +4,11 @@
 import { z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router";
 import { authorize } from "../http/authorize";
-import { database } from "../db/client";
-import { loadActivePrincipal } from "../db/principals";
-import { forbidden, notFound } from "../domain/errors";
-import { ACTION_KINDS, EFFECTS, POLICY_LAYERS, RISK_LEVELS, type DecisionInput } from "../domain/policy/types";
-import { requestActor, requestEvidence } from "../audit/record";
+import { notFound } from "../domain/errors";
+import { ACTION_KINDS, EFFECTS, POLICY_LAYERS, RISK_LEVELS } from "../domain/policy/types";
 import { decisionDesk } from "../governance/desk";
+import { deskRequest } from "../governance/decision-input";
+import { ApprovalView, approvalView } from "./approval-views";
 import { defineRoute, json, jsonBody, PrincipalId, TeamId } from "./common";
 
 const RepoPath = z
@@ -50,6 +49,7 @@ export const DecisionResponse = z
     risk: z.enum(RISK_LEVELS),
     team_id: z.string().nullable(),
     repo_registered: z.boolean(),
+    approval: ApprovalView.nullable().openapi({ description: "For ask: the approval request (opened, or the one already waiting); for an allow by approval: that approval." }),
   })
   .openapi("Decision");
 
@@ -65,34 +65,7 @@ const decideRoute = defineRoute({
 
 export const decisionRoutes = newRouter().openapi(decideRoute, async (c) => {
   authorize(c, "decisions:write");
-  const body = c.req.valid("json");
-  const caller = c.var.principal;
-  let actor: DecisionInput["actor"] = { id: caller.id, kind: caller.kind, orgRole: caller.orgRole, teamRoles: caller.teamRoles };
-  if (body.actor && body.actor !== caller.id) {
-    // A bot may ask on a person's behalf; a person may not ask as someone else.
-    if (caller.kind === "user") forbidden("Only agents and services may ask on behalf of another principal.");
-    const loaded = (await loadActivePrincipal(database(c.env), caller.orgId, body.actor)) ?? notFound("principal");
-    actor = { id: loaded.row.id, kind: loaded.row.kind, orgRole: loaded.row.orgRole, teamRoles: loaded.teamRoles };
-  }
-  const input: DecisionInput = {
-    actor,
-    teamId: body.team ?? null,
-    repoName: body.repo,
-    action: body.action,
-    paths: body.paths,
-    command: body.command ?? null,
-    tool: body.tool ?? null,
-    estimatedTokens: body.estimated_tokens ?? 0,
-    risk: body.risk ?? null,
-    contextTrust: body.context_trust ?? null,
-  };
-  const answer = await decisionDesk(c.env, caller.orgId).decide({
-    orgId: caller.orgId,
-    input,
-    asker: requestActor(c),
-    client: body.client ?? null,
-    evidence: requestEvidence(c),
-  });
+  const answer = await decisionDesk(c.env, c.var.principal.orgId).decide(await deskRequest(c, c.req.valid("json")));
   if ("refused" in answer) return notFound("team");
   return c.json(
     {
@@ -105,6 +78,7 @@ export const decisionRoutes = newRouter().openapi(decideRoute, async (c) => {
       risk: answer.risk,
       team_id: answer.teamId,
       repo_registered: answer.repoRegistered,
+      approval: answer.approval ? approvalView(answer.approval) : null,
     },
     200,
   );

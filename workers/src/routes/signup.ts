@@ -56,7 +56,7 @@ export const signup = newRouter().openapi(signupRoute, async (c) => {
   if (emailTaken.length) conflict("That owner email already belongs to an org.");
 
   const now = new Date().toISOString();
-  const org = { id: newId("org"), slug, name: body.org_name, createdAt: now };
+  const org = { id: newId("org"), slug, name: body.org_name, createdAt: now, slackTeamId: null };
   const owner = {
     id: newId("usr"),
     orgId: org.id,
@@ -67,7 +67,7 @@ export const signup = newRouter().openapi(signupRoute, async (c) => {
     status: "active" as const,
     createdAt: now,
   };
-  const team = { id: newId("team"), orgId: org.id, slug: "default", name: "Default", archivedAt: null, createdAt: now };
+  const team = { id: newId("team"), orgId: org.id, slug: "default", name: "Default", archivedAt: null, createdAt: now, slackWebhookUrl: null };
   const material = newApiKey();
   const key = {
     id: material.id,

@@ -103,7 +103,7 @@ export const teamRoutes = newRouter()
         issues: [{ path: "body.slug", message: "the name has no latin letters or digits to make a slug from; send slug", code: "slug_required" }],
       });
     }
-    const team = { id: newId("team"), orgId, slug, name: body.name, archivedAt: null, createdAt: new Date().toISOString() };
+    const team = { id: newId("team"), orgId, slug, name: body.name, archivedAt: null, createdAt: new Date().toISOString(), slackWebhookUrl: null };
     try {
       await database(c.env).insert(teams).values(team);
     } catch (err) {

@@ -6,6 +6,7 @@
 import { anyGlob, anyWildcard, hasWildcard, normaliseCommand, type Matcher } from "./patterns";
 import { effectiveRisk, riskRank } from "./risk";
 import { inWindow, localTime, parseClock, type LocalTime } from "./time-window";
+import { resolveApprovalSettings, type ApprovalSettingsInput } from "../approvals/settings";
 import type {
   ActivePolicy,
   DecisionInput,
@@ -39,6 +40,7 @@ export interface CompiledRule {
   /** Position in layer order (org, team, repo) then document order: the order of explanations. */
   ordinal: number;
   predicates: Predicate[];
+  approval?: ApprovalSettingsInput;
 }
 
 interface CompiledScope {
@@ -133,7 +135,7 @@ export function compileRule(rule: PolicyRule, layer: PolicyLayer, targetId: stri
     const wantTrusted = w.context_trust === "trusted";
     p.push((c) => (c.input.contextTrust === "trusted") === wantTrusted);
   }
-  return { id: rule.id, effect: rule.effect, reason: rule.reason, layer, ordinal, predicates: p };
+  return { id: rule.id, effect: rule.effect, reason: rule.reason, layer, ordinal, predicates: p, approval: rule.approval };
 }
 
 /** Index keys: the action (or any) × the narrowest scope the rule is tied to. */
@@ -151,6 +153,7 @@ function compileScopes(repo: RepoFacts): CompiledScope[] {
 
 export class CompiledPolicySet {
   readonly defaultEffect: Effect;
+  readonly approvalDefaults: ApprovalSettingsInput | undefined;
   readonly rules: readonly CompiledRule[];
   private readonly buckets = new Map<string, CompiledRule[]>();
   private readonly reposByName = new Map<string, RepoFacts>();
@@ -160,6 +163,7 @@ export class CompiledPolicySet {
     const ordered = [...source.policies].sort((a, b) => LAYER_ORDER[a.layer] - LAYER_ORDER[b.layer]);
     const org = ordered.find((p) => p.layer === "org");
     this.defaultEffect = org?.document.default_effect ?? DEFAULT_EFFECT;
+    this.approvalDefaults = org?.document.approvals;
     const rules: CompiledRule[] = [];
     for (const policy of ordered) {
       for (const rule of policy.document.rules) {
@@ -225,7 +229,7 @@ export class CompiledPolicySet {
     const matched = this.candidates(ctx).filter((r) => r.predicates.every((p) => p(ctx)));
     // A rule indexed under two repo names is a candidate once per bucket; keep one.
     const unique = matched.length > 1 ? [...new Set(matched)].sort((a, b) => a.ordinal - b.ordinal) : matched;
-    return decide(unique, this.pathScopeDenials(ctx), this.defaultEffect, ctx.risk);
+    return decide(unique, this.pathScopeDenials(ctx), this.defaultEffect, ctx.risk, this.approvalDefaults);
   }
 
   /** Repo path scopes: each path, for each scope it falls under, needs one of the listed roles. */
@@ -252,15 +256,25 @@ export class CompiledPolicySet {
 }
 
 /** Combines matched rules: deny beats ask beats allow; none gives the default. */
-export function decide(rules: readonly CompiledRule[], scopeDenials: readonly MatchedRule[], defaultEffect: Effect, risk: RiskLevel): PolicyDecision {
+export function decide(
+  rules: readonly CompiledRule[],
+  scopeDenials: readonly MatchedRule[],
+  defaultEffect: Effect,
+  risk: RiskLevel,
+  approvalDefaults?: ApprovalSettingsInput,
+): PolicyDecision {
   const matchedRules: MatchedRule[] = rules.map((r) => ({ id: r.id, effect: r.effect, reason: r.reason, layer: r.layer }));
   matchedRules.push(...scopeDenials);
-  if (matchedRules.length === 0) {
-    return { decision: defaultEffect, reason: `No rule matched; the org's default is ${defaultEffect}.`, matchedRules, risk };
+  let decision = defaultEffect;
+  let reason = `No rule matched; the org's default is ${defaultEffect}.`;
+  if (matchedRules.length > 0) {
+    let winner = matchedRules[0]!;
+    for (const m of matchedRules) if (EFFECT_RANK[m.effect] > EFFECT_RANK[winner.effect]) winner = m;
+    decision = winner.effect;
+    reason = winner.reason;
   }
-  let winner = matchedRules[0]!;
-  for (const m of matchedRules) if (EFFECT_RANK[m.effect] > EFFECT_RANK[winner.effect]) winner = m;
-  return { decision: winner.effect, reason: winner.reason, matchedRules, risk };
+  const approval = decision === "ask" ? resolveApprovalSettings(rules.filter((r) => r.effect === "ask").map((r) => r.approval), approvalDefaults) : null;
+  return { decision, reason, matchedRules, risk, approval };
 }
 
 export const compilePolicySet = (source: PolicySetSource) => new CompiledPolicySet(source);

@@ -18,6 +18,6 @@ export class LinearPolicySet {
   evaluate(input: DecisionInput, now: Date): PolicyDecision {
     const ctx = this.indexed.context(input, now);
     const matched = this.rules.filter((r) => r.predicates.every((p) => p(ctx)));
-    return decide(matched, this.indexed.pathScopeDenials(ctx), this.indexed.defaultEffect, ctx.risk);
+    return decide(matched, this.indexed.pathScopeDenials(ctx), this.indexed.defaultEffect, ctx.risk, this.indexed.approvalDefaults);
   }
 }

@@ -42,13 +42,25 @@ export const RuleConditionsSchema = z
   )
   .openapi("RuleConditions");
 
+export const ApprovalSettingsSchema = z
+  .strictObject({
+    quorum: z.number().int().min(1).max(10).optional(),
+    approver_roles: z.array(z.enum(["owner", "admin", "member", "auditor", "billing", "lead"])).min(1).max(6).optional(),
+    expires_in_minutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+    valid_for_minutes: z.number().int().min(1).max(24 * 60).optional(),
+    deny_by_any: z.boolean().optional(),
+  })
+  .openapi("ApprovalSettings");
+
 export const PolicyRuleSchema = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, "letters, digits and _ . : -, at most 64"),
     effect: z.enum(EFFECTS),
     reason: z.string().trim().min(1).max(500),
     when: RuleConditionsSchema.default({}),
+    approval: ApprovalSettingsSchema.optional(),
   })
+  .refine((r) => r.approval === undefined || r.effect === "ask", { message: "only ask rules take approval settings", path: ["approval"] })
   .openapi("PolicyRule");
 
 export const MAX_RULES_PER_DOCUMENT = 2000;
@@ -56,6 +68,7 @@ export const MAX_RULES_PER_DOCUMENT = 2000;
 export const PolicyDocumentSchema = z
   .strictObject({
     default_effect: z.enum(EFFECTS).optional(),
+    approvals: ApprovalSettingsSchema.optional(),
     rules: z.array(PolicyRuleSchema).max(MAX_RULES_PER_DOCUMENT),
   })
   .superRefine((doc, ctx) => {

@@ -1,6 +1,7 @@
 // The vocabulary of governance: what an agent may ask to do, the rules that answer, and the
 // answer. Plain data, shared by the evaluator, the API schemas and the benchmark.
 import type { OrgRole } from "../authz/roles";
+import type { ApprovalSettings, ApprovalSettingsInput } from "../approvals/settings";
 
 export const ACTION_KINDS = [
   "read",
@@ -63,11 +64,15 @@ export interface PolicyRule {
   effect: Effect;
   reason: string;
   when: RuleConditions;
+  /** For ask rules: how the approval works (else the org's defaults). */
+  approval?: ApprovalSettingsInput;
 }
 
 export interface PolicyDocument {
   /** Org layer only: the answer when no rule matches. Defaults to ask. */
   default_effect?: Effect;
+  /** Org layer only: approval settings for ask rules that do not set their own. */
+  approvals?: ApprovalSettingsInput;
   rules: PolicyRule[];
 }
 
@@ -120,7 +125,7 @@ export interface MatchedRule {
   id: string;
   effect: Effect;
   reason: string;
-  layer: PolicyLayer | "path_scope" | "default";
+  layer: PolicyLayer | "path_scope" | "default" | "approval";
 }
 
 export interface PolicyDecision {
@@ -129,4 +134,6 @@ export interface PolicyDecision {
   matchedRules: MatchedRule[];
   /** The effective risk the rules saw (declared or derived, whichever is higher). */
   risk: RiskLevel;
+  /** For an ask: how it is to be approved. */
+  approval: ApprovalSettings | null;
 }

@@ -1,0 +1,53 @@
+// Builds the evaluator's DecisionInput from a validated request body and the caller: the
+// actor is the caller unless an agent or service asks on someone's behalf.
+import type { Context } from "hono";
+import type { AppEnv } from "../http/app-env";
+import { database } from "../db/client";
+import { loadActivePrincipal } from "../db/principals";
+import { forbidden, notFound } from "../domain/errors";
+import type { ActionKind, DecisionInput, RiskLevel } from "../domain/policy/types";
+import { requestActor, requestEvidence } from "../audit/record";
+import type { DeskRequest } from "../../../durable-objects/decision-desk";
+
+export interface ActionBody {
+  repo: string;
+  team?: string;
+  actor?: string;
+  action: ActionKind;
+  paths: string[];
+  command?: string;
+  tool?: { server: string; name: string };
+  estimated_tokens?: number;
+  risk?: RiskLevel;
+  context_trust?: "trusted" | "untrusted";
+  client?: Record<string, unknown>;
+}
+
+export async function deskRequest(c: Context<AppEnv>, body: ActionBody): Promise<DeskRequest> {
+  const caller = c.var.principal;
+  let actor: DecisionInput["actor"] = { id: caller.id, kind: caller.kind, orgRole: caller.orgRole, teamRoles: caller.teamRoles };
+  if (body.actor && body.actor !== caller.id) {
+    // A bot may ask on a person's behalf; a person may not ask as someone else.
+    if (caller.kind === "user") forbidden("Only agents and services may ask on behalf of another principal.");
+    const loaded = (await loadActivePrincipal(database(c.env), caller.orgId, body.actor)) ?? notFound("principal");
+    actor = { id: loaded.row.id, kind: loaded.row.kind, orgRole: loaded.row.orgRole, teamRoles: loaded.teamRoles };
+  }
+  return {
+    orgId: caller.orgId,
+    input: {
+      actor,
+      teamId: body.team ?? null,
+      repoName: body.repo,
+      action: body.action,
+      paths: body.paths,
+      command: body.command ?? null,
+      tool: body.tool ?? null,
+      estimatedTokens: body.estimated_tokens ?? 0,
+      risk: body.risk ?? null,
+      contextTrust: body.context_trust ?? null,
+    },
+    asker: requestActor(c),
+    client: body.client ?? null,
+    evidence: requestEvidence(c),
+  };
+}
