@@ -2,13 +2,28 @@
 // Worker inside workerd with real Durable Objects, D1 (migrated in test/integration/setup.ts)
 // and R2, through @cloudflare/vitest-pool-workers.
 import path from "node:path";
+import { createServer } from "node:net";
 import { defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 
 const root = import.meta.dirname;
 
+/** A free loopback port for the fake Slack (test/fakes), started by the global setup. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+/** Test-only configuration: Slack points at the local fake; secrets are fixed test values. */
+export const TEST_SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(root, "d1-migrations"));
+  process.env.SYSOP_FAKE_SLACK_PORT ??= String(await freePort());
+  const fakeSlack = `http://127.0.0.1:${process.env.SYSOP_FAKE_SLACK_PORT}`;
   return {
     test: {
       projects: [
@@ -20,13 +35,22 @@ export default defineConfig(async () => {
             cloudflareTest({
               main: path.join(root, "workers/src/index.ts"),
               wrangler: { configPath: path.join(root, "wrangler.toml") },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  SLACK_SIGNING_SECRETS: `old-rotated-secret-0000000000000,${TEST_SLACK_SIGNING_SECRET}`,
+                  SLACK_API_BASE: `${fakeSlack}/api`,
+                  SLACK_HOOKS_BASE: fakeSlack,
+                  SECRETS_KEY: "c3lzb3AtdGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcyE=",
+                },
+              },
             }),
           ],
           test: {
             name: "integration",
             include: ["test/integration/**/*.test.ts"],
             setupFiles: ["test/integration/setup.ts"],
+            globalSetup: ["test/fakes/global-setup.ts"],
             testTimeout: 30_000,
           },
         },

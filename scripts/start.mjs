@@ -1,12 +1,22 @@
 // `npm start`: install if needed, apply local D1 migrations, serve the Worker on
 // http://127.0.0.1:8787 with local D1, Durable Objects and R2 (state in .wrangler/state).
 import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { bin, ensureInstalled, root, run, wranglerEnv } from "./env.mjs";
 
 const HOST = "127.0.0.1";
 const PORT = process.env.PORT ?? "8787";
 
 ensureInstalled();
+
+// Local secrets (never committed): the key that seals stored third-party secrets.
+const devVars = path.join(root, ".dev.vars");
+if (!existsSync(devVars)) {
+  writeFileSync(devVars, `SECRETS_KEY=${randomBytes(32).toString("base64")}\n# SLACK_SIGNING_SECRETS=<your Slack app's signing secret>\n`, { mode: 0o600 });
+  console.log("Wrote .dev.vars with a fresh SECRETS_KEY.");
+}
 run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], { env: { ...wranglerEnv, CI: "1" } });
 
 const url = `http://${HOST}:${PORT}`;

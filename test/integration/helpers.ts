@@ -90,7 +90,7 @@ export async function expectProblem(res: Response, status: number): Promise<any>
 
 /** Every state-changing D1 table's row count, to prove a rejected request wrote nothing. */
 export async function rowCounts(): Promise<Record<string, number>> {
-  const tables = ["orgs", "principals", "teams", "team_members", "repos", "api_keys", "oidc_issuers", "audit_events"];
+  const tables = ["orgs", "principals", "teams", "team_members", "repos", "api_keys", "oidc_issuers", "audit_events", "policies", "policy_versions", "approvals", "slack_users", "slack_replay_guard"];
   const out: Record<string, number> = {};
   for (const t of tables) out[t] = (await env.DB.prepare(`SELECT count(*) AS n FROM ${t}`).first<{ n: number }>())!.n;
   return out;

@@ -36,6 +36,12 @@ const CASES: { [K in DomainFailure["kind"]]: { failure: Extract<DomainFailure, {
     slug: "method-not-allowed",
     detail: "Use POST",
   },
+  unavailable: {
+    failure: { kind: "unavailable", detail: "Slack is not configured" },
+    status: 503,
+    slug: "unavailable",
+    detail: "Slack is not configured",
+  },
 };
 
 describe("problemFor", () => {

@@ -16,7 +16,7 @@ import { requireAuth } from "./middleware/auth";
 import { defineRoute, json } from "./routes/common";
 import { signup } from "./routes/signup";
 import { auth, jwks } from "./routes/auth";
-import { org } from "./routes/org";
+import { org, orgSlack } from "./routes/org";
 import { teamRoutes } from "./routes/teams";
 import { teamMemberRoutes } from "./routes/team-members";
 import { principalRoutes } from "./routes/principals";
@@ -27,6 +27,7 @@ import { auditRoutes } from "./routes/audit";
 import { policyRoutes } from "./routes/policies";
 import { decisionRoutes } from "./routes/decisions";
 import { approvalRoutes } from "./routes/approvals";
+import { slackRoutes } from "./routes/slack";
 
 /** JSON bodies above this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -88,11 +89,12 @@ export function createApp() {
       },
     }),
   );
-  app.use("/v1/*", except("/v1/signup", requireAuth()));
+  // Sign-up takes no credential; Slack's endpoints authenticate by Slack's signature.
+  app.use("/v1/*", except(["/v1/signup", "/v1/slack/*"], requireAuth()));
 
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/", jwks);
-  for (const router of [signup, auth, org, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policyRoutes, decisionRoutes, approvalRoutes]) {
+  for (const router of [signup, auth, org, orgSlack, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policyRoutes, decisionRoutes, approvalRoutes, slackRoutes]) {
     app.route("/v1", router);
   }
 

@@ -15,6 +15,11 @@ export interface Env {
   SLACK_WEBHOOK_HOSTS: string;
   /** The Slack app's signing secret(s), comma-separated during rotation (a Worker secret). */
   SLACK_SIGNING_SECRETS?: string;
+  /** Where Slack's Web API and incoming webhooks live; tests point these at a local fake. */
+  SLACK_API_BASE: string;
+  SLACK_HOOKS_BASE: string;
+  /** AES-256 key (base64) that seals stored third-party secrets (a Worker secret). */
+  SECRETS_KEY?: string;
   TOKEN_ISSUER: string;
   TOKEN_AUDIENCE: string;
   TOKEN_TTL_SECONDS: string;

@@ -11,6 +11,7 @@ export const orgs = sqliteTable("orgs", {
   name: text("name").notNull(),
   createdAt: text("created_at").notNull(),
   slackTeamId: text("slack_team_id"),
+  slackBotTokenSealed: text("slack_bot_token_sealed"),
 });
 
 export const principals = sqliteTable("principals", {
@@ -160,6 +161,18 @@ export const approvals = sqliteTable("approvals", {
   validUntil: text("valid_until"),
 });
 
+export const slackUsers = sqliteTable(
+  "slack_users",
+  {
+    orgId: text("org_id").notNull(),
+    slackUserId: text("slack_user_id").notNull(),
+    principalId: text("principal_id").notNull(),
+    email: text("email").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.slackUserId] })],
+);
+
 export const slackReplayGuard = sqliteTable("slack_replay_guard", {
   signature: text("signature").primaryKey(),
   seenAt: integer("seen_at").notNull(),
@@ -173,4 +186,5 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type OidcIssuerRow = typeof oidcIssuers.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type PolicyRow = typeof policies.$inferSelect;
+export type ApprovalRow = typeof approvals.$inferSelect;
 export type PolicyVersionRow = typeof policyVersions.$inferSelect;

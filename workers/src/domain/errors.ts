@@ -18,7 +18,8 @@ export type DomainFailure =
   | { kind: "forbidden"; detail: string }
   | { kind: "not_found"; resource: string }
   | { kind: "conflict"; detail: string }
-  | { kind: "method_not_allowed"; detail: string };
+  | { kind: "method_not_allowed"; detail: string }
+  | { kind: "unavailable"; detail: string };
 
 export class SysopError extends Error {
   constructor(readonly failure: DomainFailure) {

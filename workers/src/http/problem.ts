@@ -45,6 +45,8 @@ export function problemFor(failure: DomainFailure): ProblemBody {
       return p("conflict", "Conflict", 409, failure.detail);
     case "method_not_allowed":
       return p("method-not-allowed", "Method not allowed", 405, failure.detail);
+    case "unavailable":
+      return p("unavailable", "Not available", 503, failure.detail);
     default: {
       const unhandled: never = failure;
       throw new Error(`unmapped failure ${JSON.stringify(unhandled)}`);

@@ -13,6 +13,7 @@ import { APPROVAL_STATUSES, mayApprove, type Approval } from "../domain/approval
 import { credentialKeyId } from "../auth/principal";
 import { requestEvidence } from "../audit/record";
 import { approvalDesk, decisionDesk } from "../governance/desk";
+import { voterFor, waitingApprovals } from "../governance/waiting-approvals";
 import { deskRequest } from "../governance/decision-input";
 import { DecisionRequest } from "./decisions";
 import { ApprovalView, approvalView } from "./approval-views";
@@ -100,7 +101,7 @@ const cancelRoute = defineRoute({
 
 function approverOf(c: Context<AppEnv>, teamId: string | null) {
   const p = c.var.principal;
-  return { id: p.id, orgRole: p.orgRole, isTeamLead: teamId !== null && p.teamRoles[teamId] === "lead", kind: p.kind, keyId: credentialKeyId(p.credential) };
+  return { ...voterFor(p, teamId), kind: p.kind, keyId: credentialKeyId(p.credential) };
 }
 
 async function loadApproval(c: Context<AppEnv>, id: string): Promise<Approval> {
@@ -146,21 +147,14 @@ export const approvalRoutes = newRouter()
     authorize(c, "approvals:read");
     const q = c.req.valid("query");
     const me = c.var.principal;
-    const status = q.view === "waiting" ? "pending" : q.status;
     // The projection lags the desk by nothing but its own write; expiry is applied here too.
-    const rows = await listApprovals(database(c.env), me.orgId, status, q.view === "all" ? q.limit : 500);
+    const db = database(c.env);
+    if (q.view === "waiting") return c.json({ data: (await waitingApprovals(db, me.orgId, me, q.limit)).map(approvalView) }, 200);
     const now = Date.now();
-    const visible = rows
+    const visible = (await listApprovals(db, me.orgId, q.status, q.view === "all" ? q.limit : 500))
+      // The desk expires by alarm; a row read in between already says expired.
       .map((r) => (r.status === "pending" && Date.parse(r.expiresAt) <= now ? { ...r, status: "expired" as const } : r))
-      .filter((r) => !q.status || r.status === q.status)
-      .filter((r) => {
-        if (q.view === "mine") return r.requesterId === me.id || r.summary.actorId === me.id;
-        if (q.view === "waiting") {
-          const untouched = r.requesterId !== me.id && r.summary.actorId !== me.id && !r.votes.some((v) => v.approverId === me.id);
-          return r.status === "pending" && untouched && mayApprove(r, approverOf(c, r.teamId));
-        }
-        return true;
-      })
+      .filter((r) => q.view === "all" || r.requesterId === me.id || r.summary.actorId === me.id)
       .slice(0, q.limit);
     return c.json({ data: visible.map(approvalView) }, 200);
   })

@@ -56,7 +56,7 @@ export const signup = newRouter().openapi(signupRoute, async (c) => {
   if (emailTaken.length) conflict("That owner email already belongs to an org.");
 
   const now = new Date().toISOString();
-  const org = { id: newId("org"), slug, name: body.org_name, createdAt: now, slackTeamId: null };
+  const org = { id: newId("org"), slug, name: body.org_name, createdAt: now, slackTeamId: null, slackBotTokenSealed: null };
   const owner = {
     id: newId("usr"),
     orgId: org.id,

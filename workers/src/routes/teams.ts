@@ -12,11 +12,19 @@ import { conflict, fail } from "../domain/errors";
 import { newId, slugify } from "../domain/identity/ids";
 import { recordAudit } from "../audit/record";
 import { decisionDesk } from "../governance/desk";
+import { webhookHostAllowed } from "../integrations/slack/notify";
 import { defineRoute, json, jsonBody, listOf, Name, PageQuery, Slug, TeamIdParams } from "./common";
 import { TeamView, teamView } from "./views";
 
 const TeamCreate = z.strictObject({ name: Name, slug: Slug.optional() }).openapi("TeamCreate");
-const TeamPatch = z.strictObject({ name: Name }).openapi("TeamPatch");
+const TeamPatch = z
+  .strictObject({
+    name: Name.optional(),
+    slack_webhook_url: z.url({ protocol: /^https$/ }).max(500).nullable().optional()
+      .openapi({ description: "The team channel's Slack incoming-webhook URL (new approval requests go there); null removes it." }),
+  })
+  .refine((b) => b.name !== undefined || b.slack_webhook_url !== undefined, "send name or slack_webhook_url")
+  .openapi("TeamPatch");
 const TeamListQuery = PageQuery.extend({
   include_archived: z.enum(["true", "false"]).default("false").openapi({ param: { name: "include_archived", in: "query" } }),
 });
@@ -122,10 +130,17 @@ export const teamRoutes = newRouter()
     const db = database(c.env);
     const team = await findTeam(db, c.var.principal.orgId, c.req.valid("param").team_id);
     authorize(c, "teams:write", team.id);
-    const { name } = c.req.valid("json");
-    await db.update(teams).set({ name }).where(eq(teams.id, team.id));
-    await recordAudit(c, team.orgId, [{ action: "team.renamed", target: { type: "team", id: team.id }, details: { from: team.name, to: name } }]);
-    return c.json(teamView({ ...team, name }), 200);
+    const body = c.req.valid("json");
+    if (body.slack_webhook_url && !webhookHostAllowed(c.env, body.slack_webhook_url)) {
+      fail({ kind: "validation", detail: "Invalid body.slack_webhook_url.", issues: [{ path: "body.slack_webhook_url", message: `must be an https URL on ${c.env.SLACK_WEBHOOK_HOSTS}`, code: "host_not_allowed" }] });
+    }
+    const updated = { ...team, name: body.name ?? team.name, slackWebhookUrl: body.slack_webhook_url === undefined ? team.slackWebhookUrl : body.slack_webhook_url };
+    await db.update(teams).set({ name: updated.name, slackWebhookUrl: updated.slackWebhookUrl }).where(eq(teams.id, team.id));
+    const events = [];
+    if (body.name !== undefined) events.push({ action: "team.renamed", target: { type: "team", id: team.id }, details: { from: team.name, to: updated.name } });
+    if (body.slack_webhook_url !== undefined) events.push({ action: "team.slack_channel_set", target: { type: "team", id: team.id }, details: { configured: updated.slackWebhookUrl !== null } });
+    await recordAudit(c, team.orgId, events);
+    return c.json(teamView(updated), 200);
   })
   .openapi(archiveRoute, async (c) => {
     const db = database(c.env);

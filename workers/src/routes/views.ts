@@ -32,13 +32,21 @@ export const principalView = (p: PrincipalRow): z.infer<typeof PrincipalView> =>
 });
 
 export const TeamView = z
-  .object({ id: z.string(), slug: z.string(), name: z.string(), archived_at: Timestamp.nullable(), created_at: Timestamp })
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    archived_at: Timestamp.nullable(),
+    slack_channel: z.boolean().openapi({ description: "Whether approval requests post to a Slack channel (the URL itself is a secret)." }),
+    created_at: Timestamp,
+  })
   .openapi("Team");
 export const teamView = (t: TeamRow): z.infer<typeof TeamView> => ({
   id: t.id,
   slug: t.slug,
   name: t.name,
   archived_at: t.archivedAt,
+  slack_channel: t.slackWebhookUrl !== null,
   created_at: t.createdAt,
 });
 

@@ -1,14 +1,13 @@
 // Posts a new approval request to its team's Slack channel (the team's incoming-webhook
 // URL), with Approve / Deny buttons that come back to /v1/slack/interactions. Best effort:
 // an approval never depends on Slack being reachable.
-import { eq } from "drizzle-orm";
 import type { Env } from "../../env";
 import { database } from "../../db/client";
-import { principals, teams } from "../../db/schema";
 import type { Approval } from "../../domain/approvals/approval";
 import { approvalRequestMessage } from "./messages";
+import { describeApproval } from "./describe";
 
-/** Hosts an incoming-webhook URL may point at (SLACK_WEBHOOK_HOSTS, comma-separated). */
+/** Hosts an incoming-webhook or response URL may point at (SLACK_WEBHOOK_HOSTS): no SSRF. */
 export function webhookHostAllowed(env: Pick<Env, "SLACK_WEBHOOK_HOSTS">, url: string): boolean {
   let parsed: URL;
   try {
@@ -17,35 +16,24 @@ export function webhookHostAllowed(env: Pick<Env, "SLACK_WEBHOOK_HOSTS">, url: s
     return false;
   }
   const hosts = (env.SLACK_WEBHOOK_HOSTS || "hooks.slack.com").split(",").map((h) => h.trim()).filter(Boolean);
-  const loopback = parsed.hostname === "127.0.0.1" || parsed.hostname === "localhost";
-  const schemeOk = parsed.protocol === "https:" || (parsed.protocol === "http:" && loopback);
-  return schemeOk && hosts.includes(parsed.hostname);
+  return parsed.protocol === "https:" && parsed.port === "" && hosts.includes(parsed.hostname);
+}
+
+/** The URL actually posted to: the same path on SLACK_HOOKS_BASE (Slack itself, or a test fake). */
+export function hookTarget(env: Pick<Env, "SLACK_HOOKS_BASE">, url: string): string {
+  const u = new URL(url);
+  return `${(env.SLACK_HOOKS_BASE || "https://hooks.slack.com").replace(/\/$/, "")}${u.pathname}${u.search}`;
+}
+
+export async function postToSlack(env: Pick<Env, "SLACK_HOOKS_BASE">, url: string, message: unknown): Promise<void> {
+  const res = await fetch(hookTarget(env, url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(message) });
+  if (!res.ok) throw new Error(`Slack answered ${res.status}`);
 }
 
 export async function notifyNewApproval(env: Env, approval: Approval): Promise<boolean> {
   if (!approval.teamId) return false;
-  const db = database(env);
-  const [teamRows, requesterRows] = await db.batch([
-    db.select({ name: teams.name, webhook: teams.slackWebhookUrl }).from(teams).where(eq(teams.id, approval.teamId)),
-    db.select({ name: principals.name }).from(principals).where(eq(principals.id, approval.requesterId)),
-  ]);
-  const team = teamRows[0];
-  if (!team?.webhook || !webhookHostAllowed(env, team.webhook)) return false;
-  const message = approvalRequestMessage({
-    id: approval.id,
-    team_name: team.name,
-    requester_name: requesterRows[0]?.name ?? approval.requesterId,
-    action: approval.summary.action,
-    repo: approval.summary.repo,
-    command: approval.summary.command,
-    paths: approval.summary.paths,
-    reason: approval.reason,
-    ticket_url: approval.ticketUrl,
-    expires_at: approval.expiresAt,
-    approvals_needed: approval.quorum,
-    approvals_so_far: approval.votes.filter((v) => v.vote === "approve").length,
-  });
-  const res = await fetch(team.webhook, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(message) });
-  if (!res.ok) throw new Error(`Slack webhook answered ${res.status}`);
+  const { view, webhook } = await describeApproval(database(env), approval);
+  if (!webhook || !webhookHostAllowed(env, webhook)) return false;
+  await postToSlack(env, webhook, approvalRequestMessage(view));
   return true;
 }
