@@ -100,6 +100,8 @@ export class DecisionDesk extends DurableObject<Env> {
     const details = {
       decision_id: decisionId,
       decision,
+      // What policy alone said: replay (POST /v1/policies/simulate) compares against this.
+      policy_decision: result.decision,
       reason,
       matched_rules: matchedRules,
       policy_versions: versions,

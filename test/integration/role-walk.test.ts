@@ -100,6 +100,7 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown }
     "POST /v1/approvals/{approval_id}/approve": { reason: "ok" },
     "POST /v1/approvals/{approval_id}/deny": { reason: "no" },
     "POST /v1/approvals/{approval_id}/cancel": undefined,
+    "POST /v1/policies/simulate": { draft: { layer: "team", target_id: f.team, document: { rules: [] } } },
     "PUT /v1/org/slack": { team_id: `T${unique("w").replace(/[^a-z0-9]/g, "").toUpperCase().slice(0, 14)}`, bot_token: "xoxb-walk-0000000000" },
   };
   const key = `${op.method} ${op.path}`;
