@@ -25,7 +25,7 @@ const HELP = `Usage: node bench/run.mjs [options]   (or: npm run bench -- [optio
   --warmup <s>          unmeasured warm-up per scenario   (env BENCH_WARMUP, default 2; 0 = none)
   --connections <n>     concurrent connections            (env BENCH_CONNECTIONS, default 50)
   --port <n>            port for wrangler dev             (env BENCH_PORT, default 8797)
-  --only <list>         comma list of scenarios: health,read,write (health always runs: it is the baseline)
+  --only <list>         comma list of scenarios: health,read,write,decide (health always runs: it is the baseline)
   --json <file>         also write the results as JSON to <file>
   --keep-state          do not wipe .wrangler/bench-state before the run
   --quiet-wait <s>      before each measured run, wait up to <s> for other workerd processes
@@ -70,12 +70,16 @@ function parseArgs(argv) {
   }
   opts.duration ??= Number(process.env.BENCH_DURATION ?? (opts.quick ? 3 : 10));
   opts.warmup ??= Number(process.env.BENCH_WARMUP ?? (opts.quick ? 1 : 2));
-  for (const s of opts.only) if (!["health", "read", "write"].includes(s)) throw new Error(`unknown scenario ${s}`);
+  for (const s of opts.only) if (!SCENARIO_NAMES.includes(s)) throw new Error(`unknown scenario ${s}`);
   if (!opts.only.includes("health")) opts.only.unshift("health");
   if (!(opts.connections >= 1)) throw new Error("--connections must be at least 1");
   if (!(opts.duration >= 1)) throw new Error("--duration must be at least 1 second");
   return opts;
 }
+
+const SCENARIO_NAMES = ["health", "read", "write", "decide"];
+/** POST /v1/decisions must reach this share of the health route's req/s (issue #3). */
+const DECIDE_TARGET_RATIO = 0.3;
 
 let opts;
 try {
@@ -446,6 +450,20 @@ async function main() {
   console.log(`org ${signup.json.org.id}, write target ${teamId} (signup ${signup.ms.toFixed(0)} ms, team ${team.ms.toFixed(0)} ms)\n`);
   let expectedEvents = 2; // org.signup + team.created
 
+  // Governance: an org policy of 50 rules and a registered repo, so decisions do real work.
+  const rules = [
+    { id: "allow-reads", effect: "allow", reason: "Reading is safe", when: { actions: ["read"] } },
+    ...Array.from({ length: 49 }, (_, i) => ({
+      id: `rule-${i}`,
+      effect: ["allow", "ask", "deny"][i % 3],
+      reason: `generated rule ${i}`,
+      when: { actions: [["run_command", "edit", "deploy", "git_push"][i % 4]], commands: [`tool-${i} *`], repos: [`acme/service-${i % 7}`] },
+    })),
+  ];
+  expectStatus(await api("POST", "/v1/policies", { key, body: { layer: "org", document: { rules } } }), 201, "POST /v1/policies");
+  expectStatus(await api("POST", "/v1/repos", { key, body: { team_id: teamId, name: "acme/payments-api", path_scopes: [{ path: "infra/**", read: ["member", "owner"], write: ["owner"] }] } }), 201, "POST /v1/repos");
+  expectedEvents += 3; // policy.version_created + policy.activated + repo.registered
+
   const auth = { authorization: `Bearer ${key}` };
   let writeSeq = 0;
   const scenarios = {
@@ -460,18 +478,28 @@ async function main() {
       makeBody: () => JSON.stringify({ name: `bench ${++writeSeq}` }),
       onProbe: () => expectedEvents++,
     },
+    decide: {
+      name: "decide",
+      label: "POST /v1/decisions",
+      method: "POST",
+      path: "/v1/decisions",
+      headers: { ...auth, "content-type": "application/json" },
+      makeBody: () => JSON.stringify({ repo: "acme/payments-api", action: "read", paths: ["src/index.ts"], context_trust: "trusted" }),
+      onProbe: () => expectedEvents++,
+    },
   };
 
   console.log("Load:");
   const results = [];
-  for (const name of ["health", "read", "write"]) {
+  for (const name of SCENARIO_NAMES) {
     if (opts.only.includes(name)) results.push(await runScenario(scenarios[name]));
   }
 
   let verify = null;
   const write = results.find((r) => r.name === "write");
-  if (write) {
-    expectedEvents += write.warmup2xx + write.ok2xx;
+  const decide = results.find((r) => r.name === "decide");
+  if (write || decide) {
+    for (const r of [write, decide]) if (r) expectedEvents += r.warmup2xx + r.ok2xx;
     const v = await api("GET", "/v1/audit/verify", { key });
     expectStatus(v, 200, "GET /v1/audit/verify");
     verify = { ...v.json, ms: v.ms, expectedAtLeast: expectedEvents };
@@ -510,6 +538,10 @@ async function main() {
     const read = results.find((r) => r.name === "read");
     console.log(`\nAudited write vs authenticated read: ${(write.reqPerSec / read.reqPerSec).toFixed(2)}x the throughput, ${(write.p50 / read.p50).toFixed(1)}x the p50`);
   }
+  if (decide) {
+    const ratio = decide.reqPerSec / base.reqPerSec;
+    console.log(`\nPOST /v1/decisions vs GET /healthz: ${ratio.toFixed(2)}x (target >= ${DECIDE_TARGET_RATIO}): ${ratio >= DECIDE_TARGET_RATIO ? "PASS" : "FAIL"}`);
+  }
   if (verify) {
     const enough = verify.events_checked >= verify.expectedAtLeast;
     console.log(
@@ -518,7 +550,7 @@ async function main() {
         (verify.ok ? "" : `, first_broken_seq=${verify.first_broken_seq}, reason=${verify.reason}`),
     );
     console.log(
-      `  acknowledged audited requests: ${verify.expectedAtLeast} (signup + team create + probe + ${write.warmup2xx} warm-up + ${write.ok2xx} measured 2xx writes) -> ` +
+      `  acknowledged audited requests: ${verify.expectedAtLeast} (setup + probes + warm-up and measured 2xx writes and decisions) -> ` +
         (enough ? "all recorded" : `MISSING ${verify.expectedAtLeast - verify.events_checked}`) +
         (verify.events_checked > verify.expectedAtLeast
           ? ` (${verify.events_checked - verify.expectedAtLeast} more: writes still in flight when autocannon stopped counting, or non-2xx after the append)`

@@ -34,6 +34,12 @@ const vars = Object.fromEntries([...varsBlock.matchAll(/^\s*([A-Z_]+)\s*=\s*"([^
 if (opts.issuer) vars.TOKEN_ISSUER = opts.issuer;
 if (opts.audience) vars.TOKEN_AUDIENCE = opts.audience;
 const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+// Every Durable Object binding wrangler.toml declares, SQLite-backed.
+const durableObjects = Object.fromEntries(
+  [...toml.matchAll(/\[\[durable_objects\.bindings\]\]\s*name\s*=\s*"([^"]+)"\s*class_name\s*=\s*"([^"]+)"/g)].map((m) => [m[1], { className: m[2], useSQLite: true }]),
+);
+// Secrets come from the environment, never from a file in the repo.
+for (const secret of ["SECRETS_KEY", "SLACK_SIGNING_SECRETS"]) if (process.env[secret]) vars[secret] = process.env[secret];
 
 const mf = new Miniflare({
   scriptPath: opts.script,
@@ -44,10 +50,7 @@ const mf = new Miniflare({
   bindings: vars,
   d1Databases: { DB: "sysop" },
   r2Buckets: { ARTIFACTS: "sysop-artifacts" },
-  durableObjects: {
-    AUDIT_CHAIN: { className: "AuditChain", useSQLite: true },
-    SIGNING_KEYS: { className: "SigningKeys", useSQLite: true },
-  },
+  durableObjects,
   d1Persist: path.join(opts.data, "d1"),
   r2Persist: path.join(opts.data, "r2"),
   durableObjectsPersist: path.join(opts.data, "do"),
