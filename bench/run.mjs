@@ -40,7 +40,7 @@ function parseArgs(argv) {
     warmup: undefined,
     connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
     port: Number(process.env.BENCH_PORT ?? 8797),
-    only: ["health", "read", "write"],
+    only: ["health", "read", "write", "decide"],
     json: undefined,
     keepState: false,
     quietWait: Number(process.env.BENCH_QUIET_WAIT ?? 120),

@@ -14,6 +14,7 @@ import { redactSecrets } from "../workers/src/domain/audit/redact";
 import { newId } from "../workers/src/domain/identity/ids";
 import type { Approval } from "../workers/src/domain/approvals/approval";
 import { approvalDesk } from "../workers/src/governance/desk";
+import { CREDENTIAL_CACHE_MS } from "../workers/src/auth/credential-cache";
 
 /** A safety net: even if a change notification were lost, a cached policy set is this fresh. */
 const POLICY_CACHE_MS = 60_000;
@@ -23,6 +24,8 @@ export interface DeskRequest {
   input: DecisionInput;
   /** An explicit approval request (POST /v1/approvals): its reason and ticket. */
   approvalRequest?: { reason: string; ticketUrl: string | null };
+  /** The credential and principals the grants came from, and when they were read from D1. */
+  credentials: { ids: string[]; loadedAt: number; fromCache: boolean };
   asker: { id: string; kind: string; keyId: string | null };
   client: Record<string, unknown> | null;
   evidence: { requestId: string; ip: string | null; userAgent: string | null };
@@ -43,15 +46,23 @@ export interface DeskAnswer {
 }
 
 export interface DeskRefusal {
-  refused: "unknown_team" | "denied_by_policy" | "allowed_by_policy";
+  refused: "unknown_team" | "denied_by_policy" | "allowed_by_policy" | "stale_credential";
   reason?: string;
 }
 
+/** Clocks of the Worker and this object may differ a little; count near misses as stale. */
+const CLOCK_SKEW_MS = 2_000;
+
 export class DecisionDesk extends DurableObject<Env> {
+  // The credential change feed: key or principal id → when it last changed. Grants read
+  // before a change, or before this object started (the feed starts empty), are stale.
+  private readonly startedAt = Date.now();
+  private readonly changedAt = new Map<string, number>();
   private cached: { set: CompiledPolicySet; versions: Record<string, number>; teamIds: ReadonlySet<string>; loadedAt: number } | null = null;
   private loading: Promise<NonNullable<DecisionDesk["cached"]>> | null = null;
 
   async decide(req: DeskRequest): Promise<DeskAnswer | DeskRefusal> {
+    if (this.isStale(req.credentials)) return { refused: "stale_credential" };
     const { set, versions, teamIds } = await this.policySet(req.orgId);
     // Another org's team (or none at all) is unknown here, like every other id.
     if (req.input.teamId !== null && !teamIds.has(req.input.teamId)) return { refused: "unknown_team" };
@@ -141,6 +152,21 @@ export class DecisionDesk extends DurableObject<Env> {
       approval,
       auditSeq: event!.seq,
     };
+  }
+
+  /** A key was revoked, or a principal removed or given other roles. */
+  credentialsChanged(ids: string[]): void {
+    const now = Date.now();
+    for (const id of ids) this.changedAt.set(id, now);
+    // Cached grants live a minute at most; older changes can no longer matter.
+    for (const [id, at] of this.changedAt) if (now - at > CREDENTIAL_CACHE_MS + CLOCK_SKEW_MS) this.changedAt.delete(id);
+  }
+
+  private isStale(c: DeskRequest["credentials"]): boolean {
+    // Read from D1 during this very request: as fresh as any other route's.
+    if (!c.fromCache) return false;
+    if (c.loadedAt <= this.startedAt + CLOCK_SKEW_MS && Date.now() - c.loadedAt > CLOCK_SKEW_MS) return true;
+    return c.ids.some((id) => (this.changedAt.get(id) ?? -Infinity) >= c.loadedAt - CLOCK_SKEW_MS);
   }
 
   /** A policy, a repo or its path scopes changed: the next decision reloads. */

@@ -16,6 +16,10 @@ export interface Principal extends PrincipalGrants {
   orgRole: OrgRole;
   teamRoles: Record<string, TeamRole>;
   credential: Credential;
+  /** When the grants were read from D1 (ms); older than now only on the cached hot path. */
+  loadedAt: number;
+  /** Whether they came from the credential cache rather than D1 during this request. */
+  fromCache: boolean;
 }
 
 /** The API key behind a credential, if any: audit events name it as actor_key_id. */

@@ -7,7 +7,10 @@ import { loadActivePrincipal } from "../db/principals";
 import { forbidden, notFound } from "../domain/errors";
 import type { ActionKind, DecisionInput, RiskLevel } from "../domain/policy/types";
 import { requestActor, requestEvidence } from "../audit/record";
-import type { DeskRequest } from "../../../durable-objects/decision-desk";
+import type { DeskAnswer, DeskRefusal, DeskRequest } from "../../../durable-objects/decision-desk";
+import { credentialKeyId } from "../auth/principal";
+import { authenticate, bearerCredential } from "../middleware/auth";
+import { decisionDesk } from "./desk";
 
 export interface ActionBody {
   repo: string;
@@ -32,8 +35,10 @@ export async function deskRequest(c: Context<AppEnv>, body: ActionBody): Promise
     const loaded = (await loadActivePrincipal(database(c.env), caller.orgId, body.actor)) ?? notFound("principal");
     actor = { id: loaded.row.id, kind: loaded.row.kind, orgRole: loaded.row.orgRole, teamRoles: loaded.teamRoles };
   }
+  const keyId = credentialKeyId(caller.credential);
   return {
     orgId: caller.orgId,
+    credentials: { ids: [...(keyId ? [keyId] : []), caller.id, actor.id], loadedAt: caller.loadedAt, fromCache: caller.fromCache },
     input: {
       actor,
       teamId: body.team ?? null,
@@ -50,4 +55,17 @@ export async function deskRequest(c: Context<AppEnv>, body: ActionBody): Promise
     client: body.client ?? null,
     evidence: requestEvidence(c),
   };
+}
+
+/**
+ * Asks the org's DecisionDesk. If the desk says the caller's grants (from the credential
+ * cache) predate a change to them, reload them from D1 and ask once more.
+ */
+export async function decide(c: Context<AppEnv>, body: ActionBody, extra: Partial<DeskRequest> = {}): Promise<DeskAnswer | DeskRefusal> {
+  const desk = decisionDesk(c.env, c.var.principal.orgId);
+  const answer = await desk.decide({ ...(await deskRequest(c, body)), ...extra });
+  if (!("refused" in answer) || answer.refused !== "stale_credential") return answer;
+  const fresh = await authenticate(c.env, database(c.env), bearerCredential(c.req.header("authorization")), new Date(), (p) => c.executionCtx.waitUntil(p), { useCache: false });
+  c.set("principal", fresh);
+  return desk.decide({ ...(await deskRequest(c, body)), ...extra });
 }

@@ -8,13 +8,13 @@ import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
 import { database } from "../db/client";
 import { findApprovalRow, listApprovals } from "../db/approvals";
-import { conflict, forbidden, notFound } from "../domain/errors";
+import { conflict, forbidden, notFound, unauthenticated } from "../domain/errors";
 import { APPROVAL_STATUSES, mayApprove, type Approval } from "../domain/approvals/approval";
 import { credentialKeyId } from "../auth/principal";
 import { requestEvidence } from "../audit/record";
-import { approvalDesk, decisionDesk } from "../governance/desk";
+import { approvalDesk } from "../governance/desk";
 import { voterFor, waitingApprovals } from "../governance/waiting-approvals";
-import { deskRequest } from "../governance/decision-input";
+import { decide } from "../governance/decision-input";
 import { DecisionRequest } from "./decisions";
 import { ApprovalView, approvalView } from "./approval-views";
 import { defineRoute, json, jsonBody } from "./common";
@@ -134,10 +134,10 @@ export const approvalRoutes = newRouter()
   .openapi(createRoute, async (c) => {
     authorize(c, "approvals:write");
     const body = c.req.valid("json");
-    const req = await deskRequest(c, body);
-    const answer = await decisionDesk(c.env, req.orgId).decide({ ...req, approvalRequest: { reason: body.reason, ticketUrl: body.ticket_url ?? null } });
+    const answer = await decide(c, body, { approvalRequest: { reason: body.reason, ticketUrl: body.ticket_url ?? null } });
     if ("refused" in answer) {
       if (answer.refused === "unknown_team") return notFound("team");
+      if (answer.refused === "stale_credential") return unauthenticated("The credential changed while asking; try again.");
       if (answer.refused === "denied_by_policy") return forbidden(`Policy denies this action, so no approval can allow it: ${answer.reason}`);
       return conflict(`Policy already allows this action; no approval is needed (${answer.reason}).`);
     }

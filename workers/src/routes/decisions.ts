@@ -4,10 +4,9 @@
 import { z } from "@hono/zod-openapi";
 import { newRouter } from "../http/router";
 import { authorize } from "../http/authorize";
-import { notFound } from "../domain/errors";
+import { notFound, unauthenticated } from "../domain/errors";
 import { ACTION_KINDS, EFFECTS, POLICY_LAYERS, RISK_LEVELS } from "../domain/policy/types";
-import { decisionDesk } from "../governance/desk";
-import { deskRequest } from "../governance/decision-input";
+import { decide } from "../governance/decision-input";
 import { ApprovalView, approvalView } from "./approval-views";
 import { defineRoute, json, jsonBody, PrincipalId, TeamId } from "./common";
 
@@ -65,8 +64,8 @@ const decideRoute = defineRoute({
 
 export const decisionRoutes = newRouter().openapi(decideRoute, async (c) => {
   authorize(c, "decisions:write");
-  const answer = await decisionDesk(c.env, c.var.principal.orgId).decide(await deskRequest(c, c.req.valid("json")));
-  if ("refused" in answer) return notFound("team");
+  const answer = await decide(c, c.req.valid("json"));
+  if ("refused" in answer) return answer.refused === "stale_credential" ? unauthenticated("The credential changed while asking; try again.") : notFound("team");
   return c.json(
     {
       decision_id: answer.decisionId,

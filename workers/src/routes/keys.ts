@@ -16,6 +16,7 @@ import { can, isKnownScope } from "../domain/authz/roles";
 import { newApiKey } from "../domain/identity/ids";
 import { sha256Hex } from "../domain/audit/chain";
 import { recordAudit } from "../audit/record";
+import { credentialsChanged } from "../governance/credentials";
 import { defineRoute, json, jsonBody, KeyIdParams, listOf, Name, PageQuery, PrincipalId } from "./common";
 import { ApiKeyView, NewApiKeyView, apiKeyView } from "./views";
 
@@ -164,6 +165,7 @@ export const keyRoutes = newRouter()
     if (key.revokedAt) conflict("The key is already revoked.");
     const revokedAt = new Date().toISOString();
     await db.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, key.id));
+    await credentialsChanged(c.env, key.orgId, [key.id]);
     await recordAudit(c, key.orgId, [{ action: "api_key.revoked", target: { type: "api_key", id: key.id }, details: { principal_id: key.principalId, prefix: key.prefix } }]);
     return c.json(apiKeyView({ ...key, revokedAt }), 200);
   });

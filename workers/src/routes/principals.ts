@@ -13,6 +13,7 @@ import { conflict, forbidden } from "../domain/errors";
 import { ORG_ROLES, PRINCIPAL_KINDS, TEAM_ROLES, type OrgRole } from "../domain/authz/roles";
 import { newId } from "../domain/identity/ids";
 import { recordAudit } from "../audit/record";
+import { credentialsChanged } from "../governance/credentials";
 import { defineRoute, Email, json, jsonBody, listOf, Name, PageQuery, PrincipalIdParams, TeamId } from "./common";
 import { PrincipalView, principalView } from "./views";
 
@@ -186,6 +187,7 @@ export const principalRoutes = newRouter()
     if (target.orgRole === "owner" && body.org_role && body.org_role !== "owner") await assertAnotherOwner(db, target.orgId, target.id);
     const updated = { ...target, name: body.name ?? target.name, orgRole: body.org_role ?? target.orgRole };
     await db.update(principals).set({ name: updated.name, orgRole: updated.orgRole }).where(eq(principals.id, target.id));
+    await credentialsChanged(c.env, target.orgId, [target.id]);
     await recordAudit(c, target.orgId, [
       {
         action: body.org_role && body.org_role !== target.orgRole ? "principal.role_changed" : "principal.updated",
@@ -212,6 +214,7 @@ export const principalRoutes = newRouter()
         .where(and(eq(apiKeys.principalId, target.id), isNull(apiKeys.revokedAt)))
         .returning({ id: apiKeys.id }),
     ]);
+    await credentialsChanged(c.env, target.orgId, [target.id, ...revoked.map((k) => k.id)]);
     await recordAudit(c, target.orgId, [
       { action: "principal.removed", target: { type: "principal", id: target.id }, details: { revoked_keys: revoked.map((k) => k.id) } },
     ]);

@@ -10,6 +10,7 @@ import { principals, teamMembers } from "../db/schema";
 import { conflict, notFound } from "../domain/errors";
 import { TEAM_ROLES } from "../domain/authz/roles";
 import { recordAudit } from "../audit/record";
+import { credentialsChanged } from "../governance/credentials";
 import { defineRoute, json, jsonBody, TeamIdParams, TeamMemberParams } from "./common";
 import { TeamMemberView, principalView } from "./views";
 
@@ -75,6 +76,7 @@ export const teamMemberRoutes = newRouter()
       .insert(teamMembers)
       .values({ teamId: team.id, principalId: principal.id, orgId: team.orgId, role, createdAt: addedAt })
       .onConflictDoUpdate({ target: [teamMembers.teamId, teamMembers.principalId], set: { role } });
+    await credentialsChanged(c.env, team.orgId, [principal.id]);
     await recordAudit(c, team.orgId, [
       {
         action: existing ? "team.member_role_changed" : "team.member_added",
@@ -94,6 +96,7 @@ export const teamMemberRoutes = newRouter()
       .where(and(eq(teamMembers.teamId, team.id), eq(teamMembers.principalId, principal_id)))
       .returning();
     if (removed.length === 0) notFound("team member");
+    await credentialsChanged(c.env, team.orgId, [principal_id]);
     await recordAudit(c, team.orgId, [
       { action: "team.member_removed", target: { type: "team", id: team.id }, details: { principal_id, role: removed[0]!.role } },
     ]);
