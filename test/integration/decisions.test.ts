@@ -116,6 +116,11 @@ describe("decisions", () => {
     const bad = await expectProblem(await call({ method: "POST", path: "/v1/decisions", key: org.key, body: { repo: "acme/x", action: "teleport", paths: ["/etc/passwd"] } }), 422);
     expect(bad.issues.map((i: any) => i.path)).toEqual(expect.arrayContaining(["body.action", "body.paths.0"]));
     await expectProblem(await call({ method: "POST", path: "/v1/decisions", key: org.key, body: { repo: "acme/x", action: "read", team: "team_nosuchteamatallxx" } }), 404);
+    // Paths a glob would miss but git would not: refused, so no rule or scope can be sidestepped.
+    for (const sneaky of ["./infra/main.tf", "infra/./main.tf", "infra//main.tf", "infra/", "infra\\main.tf", "src/../infra/x"]) {
+      const p = await expectProblem(await call({ method: "POST", path: "/v1/decisions", key: org.key, body: { repo: "acme/payments-api", action: "edit", paths: [sneaky] } }), 422);
+      expect(p.issues[0].path).toBe("body.paths.0");
+    }
   });
 
   it("lets an agent ask on a member's behalf, but not a member for someone else", async () => {

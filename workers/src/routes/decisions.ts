@@ -7,14 +7,11 @@ import { authorize } from "../http/authorize";
 import { notFound, unauthenticated } from "../domain/errors";
 import { ACTION_KINDS, EFFECTS, POLICY_LAYERS, RISK_LEVELS } from "../domain/policy/types";
 import { decide } from "../governance/decision-input";
+import { CANONICAL_PATH_MESSAGE, isCanonicalRepoPath } from "../domain/policy/patterns";
 import { ApprovalView, approvalView } from "./approval-views";
 import { defineRoute, json, jsonBody, PrincipalId, TeamId } from "./common";
 
-const RepoPath = z
-  .string()
-  .min(1)
-  .max(1000)
-  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "a path relative to the repo root, without `..`");
+const RepoPath = z.string().min(1).max(1000).refine(isCanonicalRepoPath, CANONICAL_PATH_MESSAGE);
 
 export const DecisionRequest = z
   .strictObject({

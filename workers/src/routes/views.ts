@@ -4,6 +4,7 @@ import { z } from "@hono/zod-openapi";
 import type { ApiKeyRow, OidcIssuerRow, OrgRow, PrincipalRow, RepoRow, TeamRow } from "../db/schema";
 import { ORG_ROLES, PRINCIPAL_KINDS, TEAM_ROLES } from "../domain/authz/roles";
 import { Timestamp } from "./common";
+import { CANONICAL_PATH_MESSAGE, isCanonicalRepoPath } from "../domain/policy/patterns";
 
 export const OrgView = z
   .object({ id: z.string(), slug: z.string(), name: z.string(), created_at: Timestamp })
@@ -56,12 +57,7 @@ export const TeamMemberView = z
 
 export const PathScopeSchema = z
   .object({
-    path: z
-      .string()
-      .trim()
-      .min(1)
-      .max(300)
-      .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a glob relative to the repo root, without `..`"),
+    path: z.string().trim().min(1).max(300).refine(isCanonicalRepoPath, CANONICAL_PATH_MESSAGE),
     read: z.array(z.enum([...ORG_ROLES, ...TEAM_ROLES.filter((r) => r !== "member")])).max(8),
     write: z.array(z.enum([...ORG_ROLES, ...TEAM_ROLES.filter((r) => r !== "member")])).max(8),
   })

@@ -39,7 +39,10 @@ export interface CompiledRule {
   layer: PolicyLayer;
   /** Position in layer order (org, team, repo) then document order: the order of explanations. */
   ordinal: number;
+  /** Every condition, for a scan over all rules. */
   predicates: Predicate[];
+  /** The conditions the index does not already guarantee (action, layer, literal repo name). */
+  residual: Predicate[];
   approval?: ApprovalSettingsInput;
 }
 
@@ -62,12 +65,16 @@ export interface PolicySetSource {
 export function compileRule(rule: PolicyRule, layer: PolicyLayer, targetId: string, ordinal: number): CompiledRule {
   const w = rule.when;
   const p: Predicate[] = [];
+  // Conditions every rule the index hands out already meets (see the constructor).
+  const implied = new Set<Predicate>();
+  const byName = literalRepos(rule, layer) !== null;
   // A team's or repo's policy only speaks for that team or repo.
   if (layer === "team") p.push((c) => c.teamId === targetId);
-  if (layer === "repo") p.push((c) => c.repo?.id === targetId);
+  if (layer === "team" && !byName) implied.add(p[p.length - 1]!);
+  if (layer === "repo") implied.add(p[p.push((c) => c.repo?.id === targetId) - 1]!);
   if (w.actions) {
     const s = new Set<string>(w.actions);
-    p.push((c) => s.has(c.input.action));
+    implied.add(p[p.push((c) => s.has(c.input.action)) - 1]!);
   }
   if (w.principal_kinds) {
     const s = new Set<string>(w.principal_kinds);
@@ -92,6 +99,7 @@ export function compileRule(rule: PolicyRule, layer: PolicyLayer, targetId: stri
   if (w.repos) {
     const m = anyWildcard(w.repos);
     p.push((c) => m(c.input.repoName));
+    if (byName) implied.add(p[p.length - 1]!);
   }
   if (w.paths) {
     const m = anyGlob(w.paths);
@@ -135,16 +143,37 @@ export function compileRule(rule: PolicyRule, layer: PolicyLayer, targetId: stri
     const wantTrusted = w.context_trust === "trusted";
     p.push((c) => (c.input.contextTrust === "trusted") === wantTrusted);
   }
-  return { id: rule.id, effect: rule.effect, reason: rule.reason, layer, ordinal, predicates: p, approval: rule.approval };
+  return { id: rule.id, effect: rule.effect, reason: rule.reason, layer, ordinal, predicates: p, residual: p.filter((x) => !implied.has(x)), approval: rule.approval };
 }
 
-/** Index keys: the action (or any) × the narrowest scope the rule is tied to. */
-function scopeKeys(rule: PolicyRule, layer: PolicyLayer, targetId: string): string[] {
-  if (layer === "repo") return [`repo:${targetId}`];
+/** The repo names a rule is indexed under, or null when it is indexed by team, by repo id or not at all. */
+function literalRepos(rule: PolicyRule, layer: PolicyLayer): string[] | null {
   const repos = rule.when.repos;
-  if (repos && repos.length > 0 && !repos.some(hasWildcard)) return repos.map((r) => `name:${r}`);
-  if (layer === "team") return [`team:${targetId}`];
-  return ["*"];
+  if (layer === "repo" || !repos || repos.length === 0 || repos.some(hasWildcard)) return null;
+  return [...new Set(repos)];
+}
+
+/** One action's rules (or the rules for any action), by the scope they are tied to. */
+interface ActionIndex {
+  any: CompiledRule[];
+  byName: Map<string, CompiledRule[]>;
+  byRepo: Map<string, CompiledRule[]>;
+  byTeam: Map<string, CompiledRule[]>;
+}
+
+function add(bucket: Map<string, CompiledRule[]>, key: string, rule: CompiledRule): void {
+  const rules = bucket.get(key);
+  if (rules) rules.push(rule);
+  else bucket.set(key, [rule]);
+}
+
+/** Appends the rules of one bucket whose remaining conditions hold. */
+function collect(bucket: readonly CompiledRule[] | undefined, ctx: EvalContext, out: CompiledRule[]): void {
+  if (!bucket) return;
+  next: for (const rule of bucket) {
+    for (const p of rule.residual) if (!p(ctx)) continue next;
+    out.push(rule);
+  }
 }
 
 function compileScopes(repo: RepoFacts): CompiledScope[] {
@@ -155,7 +184,7 @@ export class CompiledPolicySet {
   readonly defaultEffect: Effect;
   readonly approvalDefaults: ApprovalSettingsInput | undefined;
   readonly rules: readonly CompiledRule[];
-  private readonly buckets = new Map<string, CompiledRule[]>();
+  private readonly index = new Map<string, ActionIndex>();
   private readonly reposByName = new Map<string, RepoFacts>();
   private readonly scopes = new Map<string, CompiledScope[]>();
 
@@ -169,13 +198,17 @@ export class CompiledPolicySet {
       for (const rule of policy.document.rules) {
         const compiled = compileRule(rule, policy.layer, policy.targetId, rules.length);
         rules.push(compiled);
-        for (const action of rule.when.actions ?? ["*"]) {
-          for (const scope of scopeKeys(rule, policy.layer, policy.targetId)) {
-            const key = `${action}|${scope}`;
-            const bucket = this.buckets.get(key);
-            if (bucket) bucket.push(compiled);
-            else this.buckets.set(key, [compiled]);
-          }
+        // INVARIANT: a rule sits in at most one bucket that one request reaches (one action, one
+        // scope key: repo names are de-duplicated), so matches need no de-duplication, and the
+        // conditions dropped from `residual` are exactly those the bucket guarantees.
+        const names = literalRepos(rule, policy.layer);
+        for (const action of new Set<string>(rule.when.actions ?? ["*"])) {
+          let ix = this.index.get(action);
+          if (!ix) this.index.set(action, (ix = { any: [], byName: new Map(), byRepo: new Map(), byTeam: new Map() }));
+          if (policy.layer === "repo") add(ix.byRepo, policy.targetId, compiled);
+          else if (names) for (const n of names) add(ix.byName, n, compiled);
+          else if (policy.layer === "team") add(ix.byTeam, policy.targetId, compiled);
+          else ix.any.push(compiled);
         }
       }
     }
@@ -209,27 +242,24 @@ export class CompiledPolicySet {
     };
   }
 
-  /** The rules that can apply to this request: at most eight bucket lookups. */
-  private candidates(ctx: EvalContext): CompiledRule[] {
-    const scopes = ["*", `name:${ctx.input.repoName}`];
-    if (ctx.repo) scopes.push(`repo:${ctx.repo.id}`);
-    if (ctx.teamId) scopes.push(`team:${ctx.teamId}`);
+  /** The rules that apply: at most eight Map lookups (no key strings built), then each candidate's remaining conditions. */
+  private matching(ctx: EvalContext): CompiledRule[] {
     const out: CompiledRule[] = [];
-    for (const action of [ctx.input.action, "*"]) {
-      for (const scope of scopes) {
-        const bucket = this.buckets.get(`${action}|${scope}`);
-        if (bucket) for (const r of bucket) out.push(r);
-      }
+    for (const ix of [this.index.get(ctx.input.action), this.index.get("*")]) {
+      if (!ix) continue;
+      collect(ix.any, ctx, out);
+      collect(ix.byName.get(ctx.input.repoName), ctx, out);
+      if (ctx.repo) collect(ix.byRepo.get(ctx.repo.id), ctx, out);
+      if (ctx.teamId) collect(ix.byTeam.get(ctx.teamId), ctx, out);
     }
+    // Each bucket is in ordinal order; explanations follow layer, then document order.
+    if (out.length > 1) out.sort((a, b) => a.ordinal - b.ordinal);
     return out;
   }
 
   evaluate(input: DecisionInput, now: Date): PolicyDecision {
     const ctx = this.context(input, now);
-    const matched = this.candidates(ctx).filter((r) => r.predicates.every((p) => p(ctx)));
-    // A rule indexed under two repo names is a candidate once per bucket; keep one.
-    const unique = matched.length > 1 ? [...new Set(matched)].sort((a, b) => a.ordinal - b.ordinal) : matched;
-    return decide(unique, this.pathScopeDenials(ctx), this.defaultEffect, ctx.risk, this.approvalDefaults);
+    return decide(this.matching(ctx), this.pathScopeDenials(ctx), this.defaultEffect, ctx.risk, this.approvalDefaults);
   }
 
   /** Repo path scopes: each path, for each scope it falls under, needs one of the listed roles. */

@@ -3,11 +3,12 @@
 import { z } from "@hono/zod-openapi";
 import { ACTION_KINDS, EFFECTS, RISK_LEVELS, WEEKDAYS } from "./types";
 import { isValidTimezone } from "./time-window";
+import { CANONICAL_PATH_MESSAGE, isCanonicalRepoPath } from "./patterns";
 
 const Pattern = z.string().min(1).max(300);
 const List = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(100);
 const Clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM, 24-hour");
-const PathGlob = Pattern.refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "a glob relative to the repo root, without `..`");
+const PathGlob = Pattern.refine(isCanonicalRepoPath, CANONICAL_PATH_MESSAGE);
 
 export const RuleConditionsSchema = z
   .strictObject({
