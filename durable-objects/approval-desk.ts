@@ -6,18 +6,13 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../workers/src/env";
 import { castVote, coversNow, expire, isExpired, type ActionSummary, type Approval, type Approver, type VoteRefusal } from "../workers/src/domain/approvals/approval";
 import type { ApprovalSettings } from "../workers/src/domain/approvals/settings";
-import { canonicalJson, sha256Hex, type AuditDraft } from "../workers/src/domain/audit/chain";
-import { redactSecrets } from "../workers/src/domain/audit/redact";
+import { auditDraft, type Evidence } from "../workers/src/audit/record";
 import { newId } from "../workers/src/domain/identity/ids";
 import { projectApproval } from "../workers/src/db/approvals";
 import { database } from "../workers/src/db/client";
 import { notifyNewApproval } from "../workers/src/integrations/slack/notify";
 
-export interface Evidence {
-  requestId: string;
-  ip: string | null;
-  userAgent: string | null;
-}
+export type { Evidence };
 
 export interface OpenApproval {
   orgId: string;
@@ -167,22 +162,12 @@ export class ApprovalDesk extends DurableObject<Env> {
       JSON.stringify(approval),
     );
     await projectApproval(database(this.env), approval);
-    const detailsJson = canonicalJson(redactSecrets({ approval_id: approval.id, status: approval.status, team_id: approval.teamId, ...details }));
-    const draft: AuditDraft = {
-      actorId: actor?.id ?? "system",
-      actorKind: actor?.kind ?? "system",
-      actorKeyId: actor?.keyId ?? null,
-      action,
-      targetType: "approval",
-      targetId: approval.id,
-      outcome: "success",
-      requestId: evidence.requestId,
-      ip: evidence.ip,
-      userAgent: evidence.userAgent,
-      details: detailsJson,
-      detailsSha256: sha256Hex(detailsJson),
-      detailsInR2: false,
-    };
+    const draft = await auditDraft(
+      this.env.ARTIFACTS,
+      actor ?? { id: "system", kind: "system", keyId: null },
+      { action, target: { type: "approval", id: approval.id }, details: { approval_id: approval.id, status: approval.status, team_id: approval.teamId, ...details } },
+      evidence,
+    );
     await this.env.AUDIT_CHAIN.getByName(approval.orgId).append(approval.orgId, [draft]);
   }
 }

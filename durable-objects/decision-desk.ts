@@ -9,8 +9,7 @@ import { loadPolicySet } from "../workers/src/db/policy-set";
 import { CompiledPolicySet } from "../workers/src/domain/policy/compile";
 import { requestHash } from "../workers/src/domain/policy/request-hash";
 import type { DecisionInput, MatchedRule, PolicyDecision } from "../workers/src/domain/policy/types";
-import { canonicalJson, sha256Hex, type AuditDraft } from "../workers/src/domain/audit/chain";
-import { redactSecrets } from "../workers/src/domain/audit/redact";
+import { auditDraft } from "../workers/src/audit/record";
 import { newId } from "../workers/src/domain/identity/ids";
 import type { Approval } from "../workers/src/domain/approvals/approval";
 import { approvalDesk } from "../workers/src/governance/desk";
@@ -122,22 +121,7 @@ export class DecisionDesk extends DurableObject<Env> {
       input: { ...req.input, teamId },
       client: req.client,
     };
-    const detailsJson = canonicalJson(redactSecrets(details));
-    const draft: AuditDraft = {
-      actorId: req.asker.id,
-      actorKind: req.asker.kind,
-      actorKeyId: req.asker.keyId,
-      action: "decision.made",
-      targetType: "repo",
-      targetId: req.input.repoName,
-      outcome: "success",
-      requestId: req.evidence.requestId,
-      ip: req.evidence.ip,
-      userAgent: req.evidence.userAgent,
-      details: detailsJson,
-      detailsSha256: sha256Hex(detailsJson),
-      detailsInR2: false,
-    };
+    const draft = await auditDraft(this.env.ARTIFACTS, req.asker, { action: "decision.made", target: { type: "repo", id: req.input.repoName }, details }, req.evidence);
     const [event] = await this.env.AUDIT_CHAIN.getByName(req.orgId).append(req.orgId, [draft]);
     return {
       decisionId,

@@ -29,7 +29,7 @@ export const auditChain = (env: Env, orgId: string) => env.AUDIT_CHAIN.getByName
 export const auditPayloadKey = (sha256: string) => `audit-payloads/${sha256}.json`;
 
 /** Where a request came from, as the evidence log records it. */
-export function requestEvidence(c: Context<AppEnv>): { requestId: string; ip: string | null; userAgent: string | null } {
+export function requestEvidence(c: Context<AppEnv>): Evidence {
   return {
     requestId: c.var.requestId,
     ip: c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? null,
@@ -42,37 +42,51 @@ export function requestActor(c: Context<AppEnv>): AuditActor {
   return { id: p.id, kind: p.kind, keyId: credentialKeyId(p.credential) };
 }
 
+export interface Evidence {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * An audit draft ready for the chain: details redacted and canonicalised, and moved to R2
+ * under their SHA-256 when large. Used by routes (recordAudit) and by Durable Objects that
+ * record on their own (DecisionDesk, ApprovalDesk).
+ */
+export async function auditDraft(
+  artifacts: R2Bucket,
+  actor: AuditActor,
+  record: AuditRecord,
+  evidence: Evidence,
+): Promise<AuditDraft> {
+  const details = canonicalJson(redactSecrets(record.details ?? {}));
+  const detailsSha256 = sha256Hex(details);
+  const inR2 = new TextEncoder().encode(details).byteLength > INLINE_DETAILS_LIMIT;
+  if (inR2) {
+    await artifacts.put(auditPayloadKey(detailsSha256), details, { httpMetadata: { contentType: "application/json" }, sha256: detailsSha256 });
+  }
+  return {
+    actorId: actor.id,
+    actorKind: actor.kind,
+    actorKeyId: actor.keyId,
+    action: record.action,
+    targetType: record.target.type,
+    targetId: record.target.id,
+    outcome: record.outcome ?? "success",
+    ...evidence,
+    details: inR2 ? null : details,
+    detailsSha256,
+    detailsInR2: inR2,
+  };
+}
+
 export async function recordAudit(
   c: Context<AppEnv>,
   orgId: string,
   records: AuditRecord[],
   actor: AuditActor = requestActor(c),
 ): Promise<AuditEvent[]> {
-  const drafts: AuditDraft[] = [];
   const evidence = requestEvidence(c);
-  for (const r of records) {
-    const details = canonicalJson(redactSecrets(r.details ?? {}));
-    const detailsSha256 = sha256Hex(details);
-    const inR2 = new TextEncoder().encode(details).byteLength > INLINE_DETAILS_LIMIT;
-    if (inR2) {
-      await c.env.ARTIFACTS.put(auditPayloadKey(detailsSha256), details, {
-        httpMetadata: { contentType: "application/json" },
-        sha256: detailsSha256,
-      });
-    }
-    drafts.push({
-      actorId: actor.id,
-      actorKind: actor.kind,
-      actorKeyId: actor.keyId,
-      action: r.action,
-      targetType: r.target.type,
-      targetId: r.target.id,
-      outcome: r.outcome ?? "success",
-      ...evidence,
-      details: inR2 ? null : details,
-      detailsSha256,
-      detailsInR2: inR2,
-    });
-  }
+  const drafts = await Promise.all(records.map((r) => auditDraft(c.env.ARTIFACTS, actor, r, evidence)));
   return auditChain(c.env, orgId).append(orgId, drafts);
 }
