@@ -39,6 +39,7 @@ interface Fixture {
   issuer: string;
   policy: string; // the team's policy, at version 2 with version 1 reactivatable
   approvals: { approve: string; deny: string; cancel: string }; // pending, asked by the owner
+  reservations: { settle: string; release: string }; // held; the walker's own when it may reserve
   walkerKey: string;
   walkerId: string;
   spareKey: string; // one of the walker's own keys, revoked by the walk
@@ -64,7 +65,11 @@ async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Prom
   const approvals = { approve: await openApproval("deploy a"), deny: await openApproval("deploy b"), cancel: await openApproval("deploy c") };
   const w = await memberWithKey(org, walker.role, walker.lead ? { teamId: team, role: "lead" } : undefined);
   const spareKey = (await callJson({ method: "POST", path: "/v1/keys", key: w.key, body: { name: "spare" } }, 201)).body.id;
-  return { org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, policy, approvals, walkerKey: w.key, walkerId: w.principalId, spareKey };
+  const reserver = ROLE_PERMISSIONS[walker.role].includes("budgets:use") ? w.key : k;
+  const hold = async () =>
+    (await callJson({ method: "POST", path: "/v1/budgets/reserve", key: reserver, body: { team_id: team, estimate_micros: 1000, idempotency_key: unique("fx") } }, 201)).body.id as string;
+  const reservations = { settle: await hold(), release: await hold() };
+  return { org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, policy, approvals, reservations, walkerKey: w.key, walkerId: w.principalId, spareKey };
 }
 
 /** A valid request for every operation; a route without one fails the walk. */
@@ -101,6 +106,10 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown }
     "POST /v1/approvals/{approval_id}/deny": { reason: "no" },
     "POST /v1/approvals/{approval_id}/cancel": undefined,
     "POST /v1/policies/simulate": { draft: { layer: "team", target_id: f.team, document: { rules: [] } } },
+    "PUT /v1/teams/{team_id}/budget": { period: "monthly", limit_micros: 10_000_000 },
+    "POST /v1/budgets/reserve": { team_id: f.team, estimate_micros: 1000, idempotency_key: unique("walk") },
+    "POST /v1/budgets/settle": { team_id: f.team, reservation_id: f.reservations.settle, actual_micros: 900 },
+    "POST /v1/budgets/release": { team_id: f.team, reservation_id: f.reservations.release },
     "PUT /v1/org/slack": { team_id: `T${unique("w").replace(/[^a-z0-9]/g, "").toUpperCase().slice(0, 14)}`, bot_token: "xoxb-walk-0000000000" },
   };
   const key = `${op.method} ${op.path}`;
@@ -159,7 +168,7 @@ describe("tenancy: another org's principal", () => {
     const intruder = await signupOrg("intruder");
     await flushAudit([victim.orgId]);
     const headBefore = (await callJson({ path: "/v1/audit/verify", key: victim.key }, 200)).body.head;
-    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.policy, ...Object.values(f.approvals), f.spareKey, f.walkerId, victim.ownerId];
+    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.policy, ...Object.values(f.approvals), ...Object.values(f.reservations), f.spareKey, f.walkerId, victim.ownerId];
 
     const failures: string[] = [];
     let checked = 0;

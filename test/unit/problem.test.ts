@@ -42,6 +42,12 @@ const CASES: { [K in DomainFailure["kind"]]: { failure: Extract<DomainFailure, {
     slug: "unavailable",
     detail: "Slack is not configured",
   },
+  budget_refused: {
+    failure: { kind: "budget_refused", detail: "Over budget", reason: "limit_micros", unit: "micros", limit: 100, remaining: 5, resetsAt: "2026-12-01T00:00:00.000Z" },
+    status: 402,
+    slug: "budget-refused",
+    detail: "Over budget",
+  },
 };
 
 describe("problemFor", () => {

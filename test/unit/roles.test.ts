@@ -20,9 +20,9 @@ const EVERYONE: Permission[] = ["org:read", "teams:read", "principals:read", "re
 const EXPECTED: Record<OrgRole, Permission[]> = {
   owner: [...PERMISSIONS],
   admin: [...PERMISSIONS],
-  member: [...EVERYONE, "decisions:write", "approvals:write"],
+  member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use"],
   auditor: [...EVERYONE, "oidc:read", "audit:read"],
-  billing: [...EVERYONE, "spend:read"],
+  billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write"],
 };
 
 const grants = (orgRole: OrgRole, scopes: string[] = ["*"], teamRoles: PrincipalGrants["teamRoles"] = {}): PrincipalGrants => ({
@@ -32,9 +32,9 @@ const grants = (orgRole: OrgRole, scopes: string[] = ["*"], teamRoles: Principal
 });
 
 describe("the permission table", () => {
-  it("lists twenty-three distinct permissions, each <area>:<action>", () => {
+  it("lists twenty-six distinct permissions, each <area>:<action>", () => {
     expect(new Set(PERMISSIONS).size).toBe(PERMISSIONS.length);
-    expect(PERMISSIONS).toHaveLength(23);
+    expect(PERMISSIONS).toHaveLength(26);
     for (const p of PERMISSIONS) expect(p).toMatch(/^[a-z_]+:[a-z_]+$/);
   });
 
@@ -42,8 +42,8 @@ describe("the permission table", () => {
     expect([...ROLE_PERMISSIONS[role]].sort()).toEqual([...EXPECTED[role]].sort());
   });
 
-  it("team leads get exactly teams:write, team_members:write, repos:write and policies:write", () => {
-    expect([...TEAM_LEAD_PERMISSIONS].sort()).toEqual(["policies:write", "repos:write", "team_members:write", "teams:write"]);
+  it("team leads get exactly teams:write, team_members:write, repos:write, policies:write and budgets:read", () => {
+    expect([...TEAM_LEAD_PERMISSIONS].sort()).toEqual(["budgets:read", "policies:write", "repos:write", "team_members:write", "teams:write"]);
   });
 });
 
@@ -146,8 +146,8 @@ describe("scopes narrow what a role allows", () => {
 describe("isKnownScope", () => {
   const areas = [...new Set(PERMISSIONS.map((p) => p.split(":")[0]!))];
 
-  it("knows the twelve areas", () => {
-    expect(areas.sort()).toEqual(["approvals", "audit", "decisions", "keys", "oidc", "org", "policies", "principals", "repos", "spend", "team_members", "teams"]);
+  it("knows the thirteen areas", () => {
+    expect(areas.sort()).toEqual(["approvals", "audit", "budgets", "decisions", "keys", "oidc", "org", "policies", "principals", "repos", "spend", "team_members", "teams"]);
   });
 
   it.each([...PERMISSIONS, ...areas.map((a) => `${a}:*`), "*"])("accepts %s", (scope) => {

@@ -29,6 +29,7 @@ import { decisionRoutes } from "./routes/decisions";
 import { approvalRoutes } from "./routes/approvals";
 import { slackRoutes } from "./routes/slack";
 import { policySimulationRoutes } from "./routes/policy-simulation";
+import { budgetRoutes } from "./routes/budgets";
 
 /** JSON bodies above this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -95,7 +96,7 @@ export function createApp() {
 
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/", jwks);
-  for (const router of [signup, auth, org, orgSlack, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policySimulationRoutes, policyRoutes, decisionRoutes, approvalRoutes, slackRoutes]) {
+  for (const router of [signup, auth, org, orgSlack, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policySimulationRoutes, policyRoutes, decisionRoutes, approvalRoutes, slackRoutes, budgetRoutes]) {
     app.route("/v1", router);
   }
 

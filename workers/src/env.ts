@@ -3,6 +3,7 @@ import type { AuditChain } from "../../durable-objects/audit-chain";
 import type { SigningKeys } from "../../durable-objects/signing-keys";
 import type { DecisionDesk } from "../../durable-objects/decision-desk";
 import type { ApprovalDesk } from "../../durable-objects/approval-desk";
+import type { BudgetLedger } from "../../durable-objects/budget-ledger";
 
 export interface Env {
   DB: D1Database;
@@ -11,6 +12,7 @@ export interface Env {
   SIGNING_KEYS: DurableObjectNamespace<SigningKeys>;
   DECISION_DESK: DurableObjectNamespace<DecisionDesk>;
   APPROVAL_DESK: DurableObjectNamespace<ApprovalDesk>;
+  BUDGET_LEDGER: DurableObjectNamespace<BudgetLedger>;
   /** Hosts a team's Slack incoming-webhook URL may point at, comma-separated. */
   SLACK_WEBHOOK_HOSTS: string;
   /** The Slack app's signing secret(s), comma-separated during rotation (a Worker secret). */

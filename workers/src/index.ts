@@ -6,6 +6,7 @@ export { AuditChain } from "../../durable-objects/audit-chain";
 export { SigningKeys } from "../../durable-objects/signing-keys";
 export { DecisionDesk } from "../../durable-objects/decision-desk";
 export { ApprovalDesk } from "../../durable-objects/approval-desk";
+export { BudgetLedger } from "../../durable-objects/budget-ledger";
 
 const app = createApp();
 

@@ -178,6 +178,24 @@ export const slackReplayGuard = sqliteTable("slack_replay_guard", {
   seenAt: integer("seen_at").notNull(),
 });
 
+export const usageRecords = sqliteTable("usage_records", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  teamId: text("team_id").notNull(),
+  userId: text("user_id"),
+  agentId: text("agent_id"),
+  repo: text("repo"),
+  taskId: text("task_id"),
+  model: text("model"),
+  inputTokens: integer("input_tokens").notNull(),
+  outputTokens: integer("output_tokens").notNull(),
+  cacheReadTokens: integer("cache_read_tokens").notNull(),
+  cacheWriteTokens: integer("cache_write_tokens").notNull(),
+  tokens: integer("tokens").notNull(),
+  costMicros: integer("cost_micros").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
 export type OrgRow = typeof orgs.$inferSelect;
 export type PrincipalRow = typeof principals.$inferSelect;
 export type TeamRow = typeof teams.$inferSelect;
@@ -187,4 +205,5 @@ export type OidcIssuerRow = typeof oidcIssuers.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type PolicyRow = typeof policies.$inferSelect;
 export type ApprovalRow = typeof approvals.$inferSelect;
+export type UsageRecordRow = typeof usageRecords.$inferSelect;
 export type PolicyVersionRow = typeof policyVersions.$inferSelect;

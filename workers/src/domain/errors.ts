@@ -19,7 +19,8 @@ export type DomainFailure =
   | { kind: "not_found"; resource: string }
   | { kind: "conflict"; detail: string }
   | { kind: "method_not_allowed"; detail: string }
-  | { kind: "unavailable"; detail: string };
+  | { kind: "unavailable"; detail: string }
+  | { kind: "budget_refused"; detail: string; reason: string; unit: "micros" | "tokens"; limit: number; remaining: number; resetsAt: string };
 
 export class SysopError extends Error {
   constructor(readonly failure: DomainFailure) {

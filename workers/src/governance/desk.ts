@@ -7,3 +7,6 @@ export const decisionDesk = (env: Pick<Env, "DECISION_DESK">, orgId: string) => 
 /** The team's approval desk; requests without a team go to the org's own desk. */
 export const approvalDesk = (env: Pick<Env, "APPROVAL_DESK">, orgId: string, teamId: string | null) =>
   env.APPROVAL_DESK.getByName(teamId ?? `org:${orgId}`);
+
+/** A team's budget ledger (the org-wide ceiling, when set, lives at "org:<org id>"). */
+export const budgetLedger = (env: Pick<Env, "BUDGET_LEDGER">, teamId: string) => env.BUDGET_LEDGER.getByName(teamId);

@@ -14,6 +14,11 @@ export interface ProblemBody {
   request_id?: string;
   issues?: FieldIssue[];
   limit_bytes?: number;
+  reason?: string;
+  unit?: string;
+  limit?: number;
+  remaining?: number;
+  resets_at?: string;
 }
 
 export function problemFor(failure: DomainFailure): ProblemBody {
@@ -47,6 +52,15 @@ export function problemFor(failure: DomainFailure): ProblemBody {
       return p("method-not-allowed", "Method not allowed", 405, failure.detail);
     case "unavailable":
       return p("unavailable", "Not available", 503, failure.detail);
+    case "budget_refused":
+      return {
+        ...p("budget-refused", "Budget refused", 402, failure.detail),
+        reason: failure.reason,
+        unit: failure.unit,
+        limit: failure.limit,
+        remaining: failure.remaining,
+        resets_at: failure.resetsAt,
+      };
     default: {
       const unhandled: never = failure;
       throw new Error(`unmapped failure ${JSON.stringify(unhandled)}`);

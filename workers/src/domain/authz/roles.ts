@@ -35,6 +35,9 @@ export const PERMISSIONS = [
   "decisions:write",
   "approvals:read",
   "approvals:write",
+  "budgets:read",
+  "budgets:write",
+  "budgets:use",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -63,6 +66,9 @@ export const PERMISSION_MEANING: Record<Permission, string> = {
   "decisions:write": "ask for a policy decision",
   "approvals:read": "list and read approval requests",
   "approvals:write": "open and cancel approval requests (approving follows the approval policy)",
+  "budgets:read": "read a team's budget and spend",
+  "budgets:write": "set a team's budget",
+  "budgets:use": "reserve, settle and release budget (agents that meter themselves)",
 };
 
 const EVERYONE: readonly Permission[] = [
@@ -79,13 +85,13 @@ const EVERYONE: readonly Permission[] = [
 export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  member: [...EVERYONE, "decisions:write", "approvals:write"],
+  member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use"],
   auditor: [...EVERYONE, "oidc:read", "audit:read"],
-  billing: [...EVERYONE, "spend:read"],
+  billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write"],
 };
 
 /** What a team's lead may do to that team (on top of their org role). */
-export const TEAM_LEAD_PERMISSIONS: readonly Permission[] = ["teams:write", "team_members:write", "repos:write", "policies:write"];
+export const TEAM_LEAD_PERMISSIONS: readonly Permission[] = ["teams:write", "team_members:write", "repos:write", "policies:write", "budgets:read"];
 
 export interface PrincipalGrants {
   orgRole: OrgRole;

@@ -1,11 +1,14 @@
 // Posts a new approval request to its team's Slack channel (the team's incoming-webhook
 // URL), with Approve / Deny buttons that come back to /v1/slack/interactions. Best effort:
 // an approval never depends on Slack being reachable.
+import { eq } from "drizzle-orm";
 import type { Env } from "../../env";
+import { teams } from "../../db/schema";
 import { database } from "../../db/client";
 import type { Approval } from "../../domain/approvals/approval";
 import { approvalRequestMessage } from "./messages";
 import { describeApproval } from "./describe";
+import { escapeMrkdwn } from "./mrkdwn";
 
 /** Hosts an incoming-webhook or response URL may point at (SLACK_WEBHOOK_HOSTS): no SSRF. */
 export function webhookHostAllowed(env: Pick<Env, "SLACK_WEBHOOK_HOSTS">, url: string): boolean {
@@ -35,5 +38,13 @@ export async function notifyNewApproval(env: Env, approval: Approval): Promise<b
   const { view, webhook } = await describeApproval(database(env), approval);
   if (!webhook || !webhookHostAllowed(env, webhook)) return false;
   await postToSlack(env, webhook, approvalRequestMessage(view));
+  return true;
+}
+
+/** A plain notice to a team's channel (budget alerts); false when the team has no channel. */
+export async function notifyTeam(env: Env, teamId: string, text: string): Promise<boolean> {
+  const team = (await database(env).select({ webhook: teams.slackWebhookUrl }).from(teams).where(eq(teams.id, teamId)))[0];
+  if (!team?.webhook || !webhookHostAllowed(env, team.webhook)) return false;
+  await postToSlack(env, team.webhook, { text: escapeMrkdwn(text) });
   return true;
 }

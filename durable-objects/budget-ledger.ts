@@ -1,0 +1,384 @@
+// BudgetLedger: one Durable Object per team (and one per org for the org-wide ceiling)
+// holding that budget's counters and reservations. reserve() checks and holds inside one
+// storage transaction, so under any concurrency the sum held never passes a limit; the
+// same idempotency key never reserves twice; settle() turns a hold into spend and queues a
+// usage row (an outbox flushed to D1 by alarm, like the audit chain); expired holds release
+// themselves. Periods roll over at their boundary: counters are kept per window, so a new
+// period starts at zero and the old ones stay as history.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../workers/src/env";
+import { database } from "../workers/src/db/client";
+import { usageRecords, type UsageRecordRow } from "../workers/src/db/schema";
+import { periodWindow, type PeriodSpec, type PeriodWindow } from "../workers/src/domain/budget/period";
+import { ZERO, crossesSoftLimit, fits, hold, remaining, spend, unhold, type BudgetLimits, type Counter, type Refusal } from "../workers/src/domain/budget/ledger";
+import { newId } from "../workers/src/domain/identity/ids";
+
+export interface LedgerConfig extends PeriodSpec, BudgetLimits {}
+
+export interface ReserveRequest {
+  idempotencyKey: string;
+  micros: number;
+  tokens: number;
+  user: string | null;
+  repo: string | null;
+  agent: string | null;
+  ttlSeconds: number;
+}
+
+export interface Reservation {
+  id: string;
+  idempotencyKey: string;
+  status: "held" | "settled" | "released" | "expired";
+  micros: number;
+  tokens: number;
+  user: string | null;
+  repo: string | null;
+  agent: string | null;
+  windowStart: number;
+  createdAt: number;
+  expiresAt: number;
+  settledMicros: number | null;
+  settledTokens: number | null;
+}
+
+export type ReserveResult =
+  | { ok: true; reservation: Reservation; replayed: boolean; softLimitCrossed: boolean }
+  | { ok: false; reason: Refusal; limit: number; used: number; remaining: number; unit: "micros" | "tokens"; resetsAt: number };
+
+export interface UsageDetails {
+  orgId: string;
+  teamId: string;
+  taskId: string | null;
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+export type SettleResult =
+  | { ok: true; reservation: Reservation; softLimitCrossed: boolean }
+  | { ok: false; reason: "not_found" | "released" | "expired" };
+
+export interface LedgerStatus {
+  config: LedgerConfig | null;
+  window: PeriodWindow;
+  team: Counter;
+  remaining: { micros: number | null; tokens: number | null };
+}
+
+/** With no budget set, spend is still tracked, per calendar month. */
+const UNBUDGETED: LedgerConfig = {
+  period: "monthly",
+  limitMicros: null,
+  softLimitMicros: null,
+  limitTokens: null,
+  perUserMicros: null,
+  perRepoMicros: null,
+  perAgentMicros: null,
+};
+const FLUSH_DELAY_MS = 50;
+const FLUSH_BATCH = 100;
+
+type Row = Record<string, SqlStorageValue>;
+
+export class BudgetLedger extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  /** Tests move this ledger's clock (runInDurableObject); nothing else touches it. */
+  clockOffsetMs = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, effective_from INTEGER NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS counters (
+      window_start INTEGER NOT NULL, scope TEXT NOT NULL, spent_micros INTEGER NOT NULL, held_micros INTEGER NOT NULL,
+      spent_tokens INTEGER NOT NULL, held_tokens INTEGER NOT NULL, PRIMARY KEY (window_start, scope))`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS reservations (
+      id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE, status TEXT NOT NULL, micros INTEGER NOT NULL, tokens INTEGER NOT NULL,
+      user TEXT, repo TEXT, agent TEXT, window_start INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+      settled_micros INTEGER, settled_tokens INTEGER)`);
+    this.sql.exec(`CREATE INDEX IF NOT EXISTS reservations_held ON reservations(status, expires_at)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS usage_outbox (id TEXT PRIMARY KEY, row TEXT NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS soft_alerts (window_start INTEGER PRIMARY KEY, at INTEGER NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS periods (window_start INTEGER PRIMARY KEY, window_end INTEGER NOT NULL, spent_micros INTEGER NOT NULL, spent_tokens INTEGER NOT NULL, closed_at INTEGER)`);
+  }
+
+  private now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  // ---- configuration ----
+
+  /** Sets (or clears) the budget. Spend before a budget first exists does not count against it. */
+  async configure(config: LedgerConfig | null): Promise<LedgerStatus> {
+    const now = this.now();
+    this.ctx.storage.transactionSync(() => {
+      if (config === null) {
+        this.sql.exec("DELETE FROM config");
+        return;
+      }
+      const existing = this.readConfig();
+      // The window restarts only when the budget is new or its period changes; a new limit
+      // for the same period applies to what was already spent.
+      const samePeriod = existing && existing.config.period === config.period && existing.config.customDays === config.customDays && existing.config.anchor === config.anchor;
+      const effectiveFrom = samePeriod ? existing.effectiveFrom : now;
+      this.sql.exec(
+        "INSERT INTO config (id, json, effective_from) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json, effective_from = excluded.effective_from",
+        JSON.stringify(config),
+        effectiveFrom,
+      );
+    });
+    await this.schedule();
+    return this.status();
+  }
+
+  status(): LedgerStatus {
+    const now = this.now();
+    const stored = this.readConfig();
+    const config = stored?.config ?? UNBUDGETED;
+    const window = this.window(now);
+    const team = this.counter(window.start, "team");
+    return { config: stored?.config ?? null, window, team, remaining: remaining(config, team) };
+  }
+
+  // ---- reservations ----
+
+  async reserve(req: ReserveRequest): Promise<ReserveResult> {
+    const now = this.now();
+    const result = this.ctx.storage.transactionSync((): ReserveResult => {
+      this.expireDue(now);
+      const existing = this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", req.idempotencyKey).toArray()[0];
+      if (existing) return { ok: true, reservation: toReservation(existing), replayed: true, softLimitCrossed: false };
+      const config = this.readConfig()?.config ?? UNBUDGETED;
+      const window = this.window(now);
+      const team = this.counter(window.start, "team");
+      const dims = {
+        user: req.user ? this.counter(window.start, `user:${req.user}`) : ZERO,
+        repo: req.repo ? this.counter(window.start, `repo:${req.repo}`) : ZERO,
+        agent: req.agent ? this.counter(window.start, `agent:${req.agent}`) : ZERO,
+      };
+      const fit = fits(config, team, dims, { micros: req.micros, tokens: req.tokens, user: req.user, repo: req.repo, agent: req.agent });
+      if (!fit.ok) return { ...fit, resetsAt: window.end };
+      const reservation: Reservation = {
+        id: newId("rsv"),
+        idempotencyKey: req.idempotencyKey,
+        status: "held",
+        micros: req.micros,
+        tokens: req.tokens,
+        user: req.user,
+        repo: req.repo,
+        agent: req.agent,
+        windowStart: window.start,
+        createdAt: now,
+        expiresAt: now + req.ttlSeconds * 1000,
+        settledMicros: null,
+        settledTokens: null,
+      };
+      this.sql.exec(
+        `INSERT INTO reservations (id, idempotency_key, status, micros, tokens, user, repo, agent, window_start, created_at, expires_at)
+         VALUES (?, ?, 'held', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        reservation.id, reservation.idempotencyKey, reservation.micros, reservation.tokens, reservation.user, reservation.repo, reservation.agent,
+        reservation.windowStart, reservation.createdAt, reservation.expiresAt,
+      );
+      const after = hold(team, req.micros, req.tokens);
+      this.apply(reservation, (c) => hold(c, req.micros, req.tokens));
+      return { ok: true, reservation, replayed: false, softLimitCrossed: this.softAlertOnce(config, window.start, team, after, now) };
+    });
+    if (result.ok && !result.replayed) await this.schedule();
+    return result;
+  }
+
+  async settle(reservationId: string, actual: { micros: number; tokens: number }, usage: UsageDetails): Promise<SettleResult> {
+    const now = this.now();
+    const result = this.ctx.storage.transactionSync((): SettleResult => {
+      const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE id = ?", reservationId).toArray()[0];
+      if (!row) return { ok: false, reason: "not_found" };
+      const r = toReservation(row);
+      // INVARIANT: a reservation settles once; a repeated settle answers the first result.
+      if (r.status === "settled") return { ok: true, reservation: r, softLimitCrossed: false };
+      if (r.status !== "held") return { ok: false, reason: r.status };
+      const config = this.readConfig()?.config ?? UNBUDGETED;
+      const before = this.counter(r.windowStart, "team");
+      this.apply(r, (c) => spend(unhold(c, r.micros, r.tokens), actual.micros, actual.tokens));
+      const after = this.counter(r.windowStart, "team");
+      this.sql.exec("UPDATE reservations SET status = 'settled', settled_micros = ?, settled_tokens = ? WHERE id = ?", actual.micros, actual.tokens, r.id);
+      const record: UsageRecordRow = {
+        id: r.id,
+        orgId: usage.orgId,
+        teamId: usage.teamId,
+        userId: r.user,
+        agentId: r.agent,
+        repo: r.repo,
+        taskId: usage.taskId,
+        model: usage.model,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        cacheReadTokens: usage.cacheReadTokens,
+        cacheWriteTokens: usage.cacheWriteTokens,
+        tokens: actual.tokens,
+        costMicros: actual.micros,
+        createdAt: new Date(now).toISOString(),
+      };
+      this.sql.exec("INSERT INTO usage_outbox (id, row) VALUES (?, ?)", r.id, JSON.stringify(record));
+      return { ok: true, reservation: { ...r, status: "settled", settledMicros: actual.micros, settledTokens: actual.tokens }, softLimitCrossed: this.softAlertOnce(config, r.windowStart, before, after, now) };
+    });
+    await this.schedule();
+    return result;
+  }
+
+  async release(reservationId: string): Promise<{ ok: true; reservation: Reservation } | { ok: false; reason: "not_found" | "settled" }> {
+    return this.ctx.storage.transactionSync(() => {
+      const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE id = ?", reservationId).toArray()[0];
+      if (!row) return { ok: false as const, reason: "not_found" as const };
+      const r = toReservation(row);
+      if (r.status === "settled") return { ok: false as const, reason: "settled" as const };
+      if (r.status === "held") this.drop(r, "released");
+      return { ok: true as const, reservation: { ...r, status: r.status === "held" ? "released" : r.status } };
+    });
+  }
+
+  /** Closed periods, newest first: what each spent. */
+  history(limit = 12): { start: number; end: number; spentMicros: number; spentTokens: number }[] {
+    return this.sql
+      .exec<{ window_start: number; window_end: number; spent_micros: number; spent_tokens: number }>(
+        "SELECT window_start, window_end, spent_micros, spent_tokens FROM periods ORDER BY window_start DESC LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ start: r.window_start, end: r.window_end, spentMicros: r.spent_micros, spentTokens: r.spent_tokens }));
+  }
+
+  getReservation(id: string): Reservation | null {
+    const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0];
+    return row ? toReservation(row) : null;
+  }
+
+  /** Usage rows waiting for D1 (tests and operators). */
+  pendingUsage(): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM usage_outbox").one().n;
+  }
+
+  /** Writes every queued usage row to D1 (idempotent by reservation id). */
+  async flush(): Promise<void> {
+    const db = database(this.env);
+    for (;;) {
+      const rows = this.sql.exec<{ id: string; row: string }>("SELECT id, row FROM usage_outbox LIMIT ?", FLUSH_BATCH).toArray();
+      if (rows.length === 0) return;
+      const inserts = rows.map((r) => db.insert(usageRecords).values(JSON.parse(r.row) as UsageRecordRow).onConflictDoNothing());
+      await db.batch(inserts as [(typeof inserts)[number], ...typeof inserts]);
+      for (const r of rows) this.sql.exec("DELETE FROM usage_outbox WHERE id = ?", r.id);
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    const now = this.now();
+    this.ctx.storage.transactionSync(() => {
+      this.expireDue(now);
+      this.closePeriods(now);
+    });
+    await this.flush();
+    await this.schedule();
+  }
+
+  // ---- internals ----
+
+  private readConfig(): { config: LedgerConfig; effectiveFrom: number } | null {
+    const row = this.sql.exec<{ json: string; effective_from: number }>("SELECT json, effective_from FROM config WHERE id = 1").toArray()[0];
+    return row ? { config: JSON.parse(row.json) as LedgerConfig, effectiveFrom: row.effective_from } : null;
+  }
+
+  /** The counting window: the period, starting no earlier than the budget itself. */
+  private window(now: number): PeriodWindow {
+    const stored = this.readConfig();
+    const period = periodWindow(stored?.config ?? UNBUDGETED, now);
+    return { start: stored ? Math.max(period.start, stored.effectiveFrom) : period.start, end: period.end };
+  }
+
+  private counter(windowStart: number, scope: string): Counter {
+    const row = this.sql
+      .exec<{ spent_micros: number; held_micros: number; spent_tokens: number; held_tokens: number }>(
+        "SELECT spent_micros, held_micros, spent_tokens, held_tokens FROM counters WHERE window_start = ? AND scope = ?",
+        windowStart,
+        scope,
+      )
+      .toArray()[0];
+    return row ? { spentMicros: row.spent_micros, heldMicros: row.held_micros, spentTokens: row.spent_tokens, heldTokens: row.held_tokens } : ZERO;
+  }
+
+  /** Applies one change to the team counter and the reservation's user/repo/agent counters. */
+  private apply(r: Pick<Reservation, "windowStart" | "user" | "repo" | "agent">, change: (c: Counter) => Counter): void {
+    const scopes = ["team", r.user && `user:${r.user}`, r.repo && `repo:${r.repo}`, r.agent && `agent:${r.agent}`].filter(Boolean) as string[];
+    for (const scope of scopes) {
+      const c = change(this.counter(r.windowStart, scope));
+      this.sql.exec(
+        `INSERT INTO counters (window_start, scope, spent_micros, held_micros, spent_tokens, held_tokens) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (window_start, scope) DO UPDATE SET spent_micros = excluded.spent_micros, held_micros = excluded.held_micros,
+         spent_tokens = excluded.spent_tokens, held_tokens = excluded.held_tokens`,
+        r.windowStart, scope, c.spentMicros, c.heldMicros, c.spentTokens, c.heldTokens,
+      );
+    }
+  }
+
+  private drop(r: Reservation, status: "released" | "expired"): void {
+    this.apply(r, (c) => unhold(c, r.micros, r.tokens));
+    this.sql.exec("UPDATE reservations SET status = ? WHERE id = ?", status, r.id);
+  }
+
+  private expireDue(now: number): void {
+    for (const row of this.sql.exec<Row>("SELECT * FROM reservations WHERE status = 'held' AND expires_at <= ?", now).toArray()) {
+      this.drop(toReservation(row), "expired");
+    }
+  }
+
+  /** Records each finished period's totals once (history survives; counters already do). */
+  private closePeriods(now: number): void {
+    const current = this.window(now).start;
+    const open = this.sql.exec<{ window_start: number }>("SELECT DISTINCT window_start FROM counters WHERE window_start < ? AND scope = 'team'", current).toArray();
+    for (const { window_start } of open) {
+      const c = this.counter(window_start, "team");
+      const end = periodWindow(this.readConfig()?.config ?? UNBUDGETED, window_start).end;
+      this.sql.exec(
+        "INSERT INTO periods (window_start, window_end, spent_micros, spent_tokens, closed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (window_start) DO NOTHING",
+        window_start, end, c.spentMicros, c.spentTokens, now,
+      );
+    }
+  }
+
+  /** The soft-limit alert fires once per window. */
+  private softAlertOnce(config: BudgetLimits, windowStart: number, before: Counter, after: Counter, now: number): boolean {
+    if (!crossesSoftLimit(config, before, after)) return false;
+    const inserted = this.sql.exec("INSERT INTO soft_alerts (window_start, at) VALUES (?, ?) ON CONFLICT (window_start) DO NOTHING", windowStart, now).rowsWritten;
+    return inserted > 0;
+  }
+
+  /** One alarm serves three clocks: the next expiry, the period boundary, and the outbox. */
+  private async schedule(): Promise<void> {
+    const now = this.now();
+    const nextExpiry = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE status = 'held'").one().at;
+    const outbox = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM usage_outbox").one().n;
+    const candidates = [this.window(now).end, nextExpiry ?? Infinity, outbox > 0 ? now + FLUSH_DELAY_MS : Infinity];
+    // Alarms run on the real clock; a test's clock offset is subtracted back.
+    const at = Math.min(...candidates) - this.clockOffsetMs;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
+  }
+}
+
+function toReservation(row: Row): Reservation {
+  return {
+    id: row.id as string,
+    idempotencyKey: row.idempotency_key as string,
+    status: row.status as Reservation["status"],
+    micros: row.micros as number,
+    tokens: row.tokens as number,
+    user: row.user as string | null,
+    repo: row.repo as string | null,
+    agent: row.agent as string | null,
+    windowStart: row.window_start as number,
+    createdAt: row.created_at as number,
+    expiresAt: row.expires_at as number,
+    settledMicros: row.settled_micros as number | null,
+    settledTokens: row.settled_tokens as number | null,
+  };
+}
