@@ -23,7 +23,9 @@ export const TEST_SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(root, "d1-migrations"));
   process.env.SYSOP_FAKE_SLACK_PORT ??= String(await freePort());
+  process.env.SYSOP_FAKE_LLM_PORT ??= String(await freePort());
   const fakeSlack = `http://127.0.0.1:${process.env.SYSOP_FAKE_SLACK_PORT}`;
+  const fakeLlm = `http://127.0.0.1:${process.env.SYSOP_FAKE_LLM_PORT}`;
   return {
     test: {
       projects: [
@@ -42,6 +44,8 @@ export default defineConfig(async () => {
                   SLACK_API_BASE: `${fakeSlack}/api`,
                   SLACK_HOOKS_BASE: fakeSlack,
                   SECRETS_KEY: "c3lzb3AtdGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcyE=",
+                  ANTHROPIC_BASE_URL: fakeLlm,
+                  OPENAI_BASE_URL: fakeLlm,
                 },
               },
             }),

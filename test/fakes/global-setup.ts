@@ -1,8 +1,14 @@
-// Starts the fake Slack for the integration tests on the port vitest.config.ts chose, and
+// Starts the fake Slack and the fake LLM provider for the integration tests on the port vitest.config.ts chose, and
 // stops it when the run ends.
 import { startFakeSlack } from "./fake-slack";
+import { startFakeLlm } from "./fake-llm";
+
+import { FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY } from "./keys";
 
 export default async function setup() {
-  const server = await startFakeSlack(Number(process.env.SYSOP_FAKE_SLACK_PORT));
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  const servers = [
+    await startFakeSlack(Number(process.env.SYSOP_FAKE_SLACK_PORT)),
+    await startFakeLlm(Number(process.env.SYSOP_FAKE_LLM_PORT), { anthropicKey: FAKE_ANTHROPIC_KEY, openaiKey: FAKE_OPENAI_KEY }),
+  ];
+  return () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
 }

@@ -81,6 +81,7 @@ describe("the DecisionDesk's credential change feed (what another isolate's cach
         paths: [],
         command: null,
         tool: null,
+        model: null,
         estimatedTokens: 0,
         risk: null,
         contextTrust: "trusted" as const,

@@ -5,6 +5,7 @@
 //     (README's role table is checked against ROLE_PERMISSIONS in test/unit).
 import { describe, expect, it } from "vitest";
 import { call, callJson, flushAudit, memberWithKey, signupOrg, unique, type Org } from "./helpers";
+import { FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY } from "../fakes/keys";
 import { ORG_ROLES, ROLE_PERMISSIONS, TEAM_LEAD_PERMISSIONS, type OrgRole, type Permission } from "../../workers/src/domain/authz/roles";
 
 interface Operation {
@@ -69,11 +70,14 @@ async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Prom
   const hold = async () =>
     (await callJson({ method: "POST", path: "/v1/budgets/reserve", key: reserver, body: { team_id: team, estimate_micros: 1000, idempotency_key: unique("fx") } }, 201)).body.id as string;
   const reservations = { settle: await hold(), release: await hold() };
+  // The gateway needs the org's provider keys.
+  await callJson({ method: "PUT", path: "/v1/org/providers/anthropic", key: k, body: { api_key: FAKE_ANTHROPIC_KEY } }, 200);
+  await callJson({ method: "PUT", path: "/v1/org/providers/openai", key: k, body: { api_key: FAKE_OPENAI_KEY } }, 200);
   return { org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, policy, approvals, reservations, walkerKey: w.key, walkerId: w.principalId, spareKey };
 }
 
 /** A valid request for every operation; a route without one fails the walk. */
-function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown } | undefined {
+function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown; headers?: Record<string, string> } | undefined {
   const params: Record<string, string> = {
     team_id: op.path.endsWith("/archive") ? f.spareTeam : f.team,
     principal_id: op.method === "PUT" ? f.addable : op.path.startsWith("/v1/teams") ? f.victimMember : f.victimPrincipal,
@@ -83,6 +87,7 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown }
     policy_id: f.policy,
     version: "1",
     approval_id: op.path.endsWith("/deny") ? f.approvals.deny : op.path.endsWith("/cancel") ? f.approvals.cancel : f.approvals.approve,
+    provider: "anthropic",
   };
   const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? `missing-${name}`);
   const bodies: Record<string, unknown> = {
@@ -110,11 +115,17 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown }
     "POST /v1/budgets/reserve": { team_id: f.team, estimate_micros: 1000, idempotency_key: unique("walk") },
     "POST /v1/budgets/settle": { team_id: f.team, reservation_id: f.reservations.settle, actual_micros: 900 },
     "POST /v1/budgets/release": { team_id: f.team, reservation_id: f.reservations.release },
+    "PUT /v1/org/providers/{provider}": { api_key: FAKE_ANTHROPIC_KEY },
+    "PUT /v1/org/prices": { overrides: {}, default_price: { input: 1_000_000, output: 2_000_000, cache_read: 100_000, cache_write: 1_250_000 } },
+    "POST /v1/llm/anthropic/v1/messages": { model: "claude-sonnet-4-5", max_tokens: 20, messages: [{ role: "user", content: "hi" }] },
+    "POST /v1/llm/openai/v1/chat/completions": { model: "gpt-4o-mini", max_tokens: 20, messages: [{ role: "user", content: "hi" }] },
     "PUT /v1/org/slack": { team_id: `T${unique("w").replace(/[^a-z0-9]/g, "").toUpperCase().slice(0, 14)}`, bot_token: "xoxb-walk-0000000000" },
   };
   const key = `${op.method} ${op.path}`;
   if (op.method === "GET" || op.method === "DELETE" || key.endsWith("/archive") || key.endsWith("/revoke") || key.endsWith("/activate") || key.endsWith("/cancel")) return { path };
   if (!(key in bodies)) return undefined;
+  // The gateway's callers name the team that pays.
+  if (op.path.startsWith("/v1/llm/")) return { path, body: bodies[key], headers: { "anthropic-version": "2023-06-01", "x-sysop-team": f.team } };
   return { path, body: bodies[key] };
 }
 
@@ -150,7 +161,7 @@ describe("every route, every role", () => {
     for (const op of walkOrder(await operations())) {
       if (op.access === "public" || op.access === "slack_signature") continue;
       const req = requestFor(op, f)!;
-      const res = await call({ method: op.method, path: req.path, key: f.walkerKey, body: req.body });
+      const res = await call({ method: op.method, path: req.path, key: f.walkerKey, body: req.body, headers: req.headers });
       const allowed = expectedAllowed(op, role, lead);
       const ok = allowed ? res.status >= 200 && res.status < 300 : res.status === 403;
       results.push(`${op.method} ${op.path} -> ${res.status}`);
@@ -175,8 +186,8 @@ describe("tenancy: another org's principal", () => {
     for (const op of walkOrder(await operations())) {
       if (op.access === "public" || op.access === "slack_signature") continue;
       const req = requestFor(op, f)!;
-      const aimsAtVictim = /\{/.test(op.path) || victimIds.some((id) => JSON.stringify(req.body ?? "").includes(id));
-      const res = await call({ method: op.method, path: req.path, key: intruder.key, body: req.body });
+      const aimsAtVictim = /\{(?!provider)/.test(op.path) || victimIds.some((id) => JSON.stringify([req.body, req.headers]).includes(id));
+      const res = await call({ method: op.method, path: req.path, key: intruder.key, body: req.body, headers: req.headers });
       const text = await res.text();
       checked++;
       if (aimsAtVictim) {

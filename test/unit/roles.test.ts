@@ -42,8 +42,8 @@ describe("the permission table", () => {
     expect([...ROLE_PERMISSIONS[role]].sort()).toEqual([...EXPECTED[role]].sort());
   });
 
-  it("team leads get exactly teams:write, team_members:write, repos:write, policies:write and budgets:read", () => {
-    expect([...TEAM_LEAD_PERMISSIONS].sort()).toEqual(["budgets:read", "policies:write", "repos:write", "team_members:write", "teams:write"]);
+  it("team leads get exactly teams:write, team_members:write, repos:write, policies:write, budgets:read and spend:read", () => {
+    expect([...TEAM_LEAD_PERMISSIONS].sort()).toEqual(["budgets:read", "policies:write", "repos:write", "spend:read", "team_members:write", "teams:write"]);
   });
 });
 

@@ -30,9 +30,14 @@ import { approvalRoutes } from "./routes/approvals";
 import { slackRoutes } from "./routes/slack";
 import { policySimulationRoutes } from "./routes/policy-simulation";
 import { budgetRoutes } from "./routes/budgets";
+import { usageRoutes } from "./routes/usage";
+import { providerRoutes } from "./routes/providers";
+import { llmGatewayRoutes } from "./routes/llm-gateway";
 
 /** JSON bodies above this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** The gateway's limit: a long conversation with tool results and images. */
+export const MAX_LLM_BODY_BYTES = 32 * 1024 * 1024;
 
 function failureFromHttpException(err: HTTPException): DomainFailure {
   switch (err.status) {
@@ -82,21 +87,22 @@ export function createApp() {
     await next();
     c.header("cache-control", "no-store");
   });
-  app.use(
-    "*",
+  const limitBody = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize,
       onError: () => {
-        throw new SysopError({ kind: "payload_too_large", limitBytes: MAX_BODY_BYTES });
+        throw new SysopError({ kind: "payload_too_large", limitBytes: maxSize });
       },
-    }),
-  );
+    });
+  // LLM requests carry whole conversations; everything else is small JSON.
+  app.use("*", except("/v1/llm/*", limitBody(MAX_BODY_BYTES)));
+  app.use("/v1/llm/*", limitBody(MAX_LLM_BODY_BYTES));
   // Sign-up takes no credential; Slack's endpoints authenticate by Slack's signature.
   app.use("/v1/*", except(["/v1/signup", "/v1/slack/*"], requireAuth()));
 
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/", jwks);
-  for (const router of [signup, auth, org, orgSlack, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policySimulationRoutes, policyRoutes, decisionRoutes, approvalRoutes, slackRoutes, budgetRoutes]) {
+  for (const router of [signup, auth, org, orgSlack, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policySimulationRoutes, policyRoutes, decisionRoutes, approvalRoutes, slackRoutes, budgetRoutes, providerRoutes, llmGatewayRoutes, usageRoutes]) {
     app.route("/v1", router);
   }
 

@@ -20,6 +20,9 @@ export interface Env {
   /** Where Slack's Web API and incoming webhooks live; tests point these at a local fake. */
   SLACK_API_BASE: string;
   SLACK_HOOKS_BASE: string;
+  /** Upstream LLM providers for the gateway (tests point these at a local fake). */
+  ANTHROPIC_BASE_URL: string;
+  OPENAI_BASE_URL: string;
   /** AES-256 key (base64) that seals stored third-party secrets (a Worker secret). */
   SECRETS_KEY?: string;
   TOKEN_ISSUER: string;

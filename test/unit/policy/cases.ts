@@ -132,6 +132,11 @@ export const CASES: PolicyCase[] = [
   { name: "mcp server wildcard deny", policies: [org([rule("no-prod-db", "deny", { mcp_servers: ["*prod*"] })], "allow")], request: { action: "mcp_tool", tool: { server: "postgres-prod", name: "query" } }, expect: { decision: "deny", rules: ["no-prod-db"] } },
   { name: "mcp rule needs a tool", policies: [org([rule("m", "deny", { mcp_servers: ["*"] })], "allow")], request: { action: "read" }, expect: { decision: "allow", rules: [] } },
 
+  // ---- models (the LLM gateway) ----
+  { name: "model allow-list by wildcard", policies: [org([rule("claude-only", "allow", { actions: ["model_call"], models: ["claude-*"] })], "deny")], request: { action: "model_call", model: "claude-sonnet-4-5" }, expect: { decision: "allow", rules: ["claude-only"] } },
+  { name: "model outside the allow-list", policies: [org([rule("claude-only", "allow", { actions: ["model_call"], models: ["claude-*"] })], "deny")], request: { action: "model_call", model: "gpt-5" }, expect: { decision: "deny", rules: [] } },
+  { name: "expensive model denied for one team", policies: [org([rule("any-model", "allow", { actions: ["model_call"] })]), team(TEAM, [rule("no-opus", "deny", { actions: ["model_call"], models: ["claude-opus-*"] })])], request: { action: "model_call", model: "claude-opus-4-1", teamId: TEAM }, expect: { decision: "deny", rules: ["any-model", "no-opus"] } },
+
   // ---- tokens and risk ----
   { name: "large estimate asks", policies: [org([rule("big", "ask", { min_estimated_tokens: 200000 })], "allow")], request: { action: "edit", estimatedTokens: 250000 }, expect: { decision: "ask", rules: ["big"] } },
   { name: "estimate at the bound is inclusive", policies: [org([rule("big", "ask", { min_estimated_tokens: 200000 })], "allow")], request: { action: "edit", estimatedTokens: 200000 }, expect: { decision: "ask", rules: ["big"] } },

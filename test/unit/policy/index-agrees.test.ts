@@ -54,6 +54,7 @@ describe("indexed evaluator = linear scan", () => {
           paths: rand() < 0.5 ? [pick(["src/a.ts", "infra/x.tf", "README.md"])] : [],
           command: rand() < 0.5 ? pick(["npm test", "git push --force", "ls", "rm -rf /"]) : null,
           tool: null,
+          model: null,
           estimatedTokens: 0,
           risk: null,
           contextTrust: pick(["trusted", "untrusted", null] as const),

@@ -18,6 +18,7 @@ export function inputOf(c: PolicyCase): DecisionInput {
     paths: r.paths ?? [],
     command: r.command ?? null,
     tool: r.tool ?? null,
+    model: r.model ?? null,
     estimatedTokens: r.estimatedTokens ?? 0,
     risk: r.risk ?? null,
     contextTrust: r.contextTrust === undefined ? "trusted" : r.contextTrust,

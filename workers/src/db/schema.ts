@@ -4,6 +4,7 @@ import { sqliteTable, text, integer, primaryKey } from "drizzle-orm/sqlite-core"
 import type { PolicyDocument } from "../domain/policy/types";
 import type { ActionSummary, ApprovalVote } from "../domain/approvals/approval";
 import type { ApproverRole } from "../domain/approvals/settings";
+import type { ModelPrice } from "../domain/prices/types";
 
 export const orgs = sqliteTable("orgs", {
   id: text("id").primaryKey(),
@@ -194,6 +195,24 @@ export const usageRecords = sqliteTable("usage_records", {
   tokens: integer("tokens").notNull(),
   costMicros: integer("cost_micros").notNull(),
   createdAt: text("created_at").notNull(),
+});
+
+export const providerKeys = sqliteTable(
+  "provider_keys",
+  {
+    orgId: text("org_id").notNull(),
+    provider: text("provider", { enum: ["anthropic", "openai"] }).notNull(),
+    sealed: text("sealed").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.provider] })],
+);
+
+export const orgPrices = sqliteTable("org_prices", {
+  orgId: text("org_id").primaryKey(),
+  overrides: text("overrides", { mode: "json" }).$type<Record<string, ModelPrice>>().notNull(),
+  defaultPrice: text("default_price", { mode: "json" }).$type<ModelPrice | null>(),
+  updatedAt: text("updated_at").notNull(),
 });
 
 export type OrgRow = typeof orgs.$inferSelect;

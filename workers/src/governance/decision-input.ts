@@ -20,6 +20,7 @@ export interface ActionBody {
   paths: string[];
   command?: string;
   tool?: { server: string; name: string };
+  model?: string;
   estimated_tokens?: number;
   risk?: RiskLevel;
   context_trust?: "trusted" | "untrusted";
@@ -47,6 +48,7 @@ export async function deskRequest(c: Context<AppEnv>, body: ActionBody): Promise
       paths: body.paths,
       command: body.command ?? null,
       tool: body.tool ?? null,
+      model: body.model ?? null,
       estimatedTokens: body.estimated_tokens ?? 0,
       risk: body.risk ?? null,
       contextTrust: body.context_trust ?? null,

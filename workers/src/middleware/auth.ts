@@ -29,7 +29,9 @@ const CACHED_CREDENTIAL_PATHS = new Set(["/v1/decisions"]);
 
 export const requireAuth = () =>
   createMiddleware<AppEnv>(async function requireAuth(c, next) {
-    const credential = bearerCredential(c.req.header("authorization"));
+    // Anthropic's SDKs send their key as x-api-key; through the gateway that key is a sysop key.
+    const apiKeyHeader = c.req.path.startsWith("/v1/llm/anthropic/") ? c.req.header("x-api-key") : undefined;
+    const credential = !c.req.header("authorization") && apiKeyHeader ? apiKeyHeader : bearerCredential(c.req.header("authorization"));
     const useCache = c.req.method === "POST" && CACHED_CREDENTIAL_PATHS.has(c.req.path);
     c.set("principal", await authenticate(c.env, database(c.env), credential, new Date(), (p) => c.executionCtx.waitUntil(p), { useCache }));
     await next();

@@ -22,6 +22,7 @@ export const DecisionRequest = z
     paths: z.array(RepoPath).max(100).default([]),
     command: z.string().max(4000).optional(),
     tool: z.strictObject({ server: z.string().min(1).max(200), name: z.string().min(1).max(200) }).optional(),
+    model: z.string().min(1).max(200).optional().openapi({ description: "For model_call: the model id." }),
     estimated_tokens: z.number().int().min(0).max(100_000_000).optional(),
     risk: z.enum(RISK_LEVELS).optional().openapi({ description: "The agent's own view; sysop uses the higher of this and what the action implies." }),
     context_trust: z.enum(["trusted", "untrusted"]).optional().openapi({ description: "Whether untrusted content is in the agent's context; unknown counts as untrusted." }),

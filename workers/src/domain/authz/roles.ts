@@ -91,7 +91,7 @@ export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
 };
 
 /** What a team's lead may do to that team (on top of their org role). */
-export const TEAM_LEAD_PERMISSIONS: readonly Permission[] = ["teams:write", "team_members:write", "repos:write", "policies:write", "budgets:read"];
+export const TEAM_LEAD_PERMISSIONS: readonly Permission[] = ["teams:write", "team_members:write", "repos:write", "policies:write", "budgets:read", "spend:read"];
 
 export interface PrincipalGrants {
   orgRole: OrgRole;

@@ -117,6 +117,10 @@ export function compileRule(rule: PolicyRule, layer: PolicyLayer, targetId: stri
     const m = anyWildcard(w.mcp_tools);
     p.push((c) => c.input.tool !== null && m(c.input.tool.name));
   }
+  if (w.models) {
+    const m = anyWildcard(w.models);
+    p.push((c) => c.input.model !== null && m(c.input.model));
+  }
   if (w.min_estimated_tokens !== undefined) {
     const min = w.min_estimated_tokens;
     p.push((c) => c.input.estimatedTokens >= min);

@@ -16,6 +16,7 @@ export function requestHash(input: DecisionInput, teamId: string | null): string
       paths: [...new Set(input.paths)].sort(),
       command: input.command === null ? null : normaliseCommand(input.command),
       tool: input.tool,
+      model: input.model,
       context_trust: input.contextTrust === "trusted" ? "trusted" : "untrusted",
     }),
   );

@@ -12,6 +12,7 @@ export const ACTION_RISK: Record<ActionKind, RiskLevel> = {
   install_dependency: "medium",
   git_push: "medium",
   mcp_tool: "medium",
+  model_call: "low",
   merge: "high",
   deploy: "high",
   db_migration: "high",

@@ -23,6 +23,7 @@ export const RuleConditionsSchema = z
     commands: List(Pattern).optional(),
     mcp_servers: List(Pattern).optional(),
     mcp_tools: List(Pattern).optional(),
+    models: List(Pattern).optional(),
     min_estimated_tokens: z.number().int().min(0).optional(),
     max_estimated_tokens: z.number().int().min(0).optional(),
     risk: List(z.enum(RISK_LEVELS)).optional(),

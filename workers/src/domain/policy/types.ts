@@ -16,6 +16,7 @@ export const ACTION_KINDS = [
   "db_migration",
   "secret_access",
   "mcp_tool",
+  "model_call",
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
@@ -50,6 +51,8 @@ export interface RuleConditions {
   commands?: string[];
   mcp_servers?: string[];
   mcp_tools?: string[];
+  /** Model ids for model_call (the LLM gateway); `*` wildcards ("claude-*"). */
+  models?: string[];
   min_estimated_tokens?: number;
   max_estimated_tokens?: number;
   risk?: RiskLevel[];
@@ -116,6 +119,8 @@ export interface DecisionInput {
   paths: string[];
   command: string | null;
   tool: { server: string; name: string } | null;
+  /** The model asked for (model_call). */
+  model: string | null;
   estimatedTokens: number;
   risk: RiskLevel | null;
   contextTrust: "trusted" | "untrusted" | null;

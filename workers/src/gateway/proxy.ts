@@ -1,0 +1,173 @@
+// The LLM gateway's one request path, for either wire format: who and which team pays,
+// whether policy lets this team use this model, the price, a budget reservation sized by
+// the request's own caps, the call upstream with the org's key, and settlement from the
+// real usage (for streams, metered as the bytes pass; a client that leaves mid-stream is
+// charged for what was produced). Upstream errors pass through and release the hold.
+import type { Context } from "hono";
+import { and, eq, inArray } from "drizzle-orm";
+import type { AppEnv } from "../http/app-env";
+import { authorize } from "../http/authorize";
+import { database } from "../db/client";
+import { orgPrices, providerKeys, teams } from "../db/schema";
+import { fail, forbidden, notFound, SysopError } from "../domain/errors";
+import { open } from "../domain/crypto/secret-box";
+import { resolvePrice } from "../domain/prices/resolve";
+import { costMicros, estimateMicros, promptTokens } from "../domain/prices/cost";
+import type { TokenUsage } from "../domain/prices/types";
+import { budgetLedger } from "../governance/desk";
+import { decide } from "../governance/decision-input";
+import { refusalToProblem } from "../routes/budgets";
+import { RESPONSE_HEADERS, type ProviderSpec } from "./providers";
+
+/** When a request sets no output cap, reserve for this many output tokens. */
+const DEFAULT_OUTPUT_CAP = 4_096;
+const RESERVATION_TTL_SECONDS = 900;
+
+const tokensOf = (u: TokenUsage) => promptTokens(u) + u.output;
+
+function invalid(path: string, message: string): never {
+  return fail({ kind: "validation", detail: `Invalid ${path}.`, issues: [{ path, message, code: "invalid" }] });
+}
+
+export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Response> {
+  authorize(c, "budgets:use");
+  const me = c.var.principal;
+  let body: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(await c.req.text()) as unknown;
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) invalid("body", "must be a JSON object");
+    body = parsed as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof SysopError) throw err;
+    return fail({ kind: "malformed_body", detail: "The request body is not JSON." });
+  }
+  const estimate = spec.estimate(body);
+  if (!estimate?.model) return invalid("body.model", "a model id is required");
+  const model = estimate.model;
+
+  // Which team pays: the one named, or the caller's only team.
+  const named = c.req.header("x-sysop-team");
+  const myTeams = Object.keys(me.teamRoles);
+  const teamId = named ?? (myTeams.length === 1 ? myTeams[0]! : invalid("header.x-sysop-team", "name the team that pays (you are in several, or none)"));
+  const db = database(c.env);
+  const [teamRows, priceRows, keyRows] = await db.batch([
+    db.select({ id: teams.id }).from(teams).where(and(eq(teams.id, teamId), eq(teams.orgId, me.orgId))),
+    db.select().from(orgPrices).where(eq(orgPrices.orgId, me.orgId)),
+    db.select().from(providerKeys).where(and(eq(providerKeys.orgId, me.orgId), inArray(providerKeys.provider, [spec.name]))),
+  ]);
+  if (!teamRows[0]) return notFound("team");
+  const repo = c.req.header("x-sysop-repo") ?? null;
+  const taskId = c.req.header("x-sysop-task") ?? null;
+
+  // Policy: models allowed per team. Only a rule can refuse a model; with no rule about
+  // model calls the org's default does not block the gateway.
+  const decision = await decide(c, { repo: repo ?? "(llm-gateway)", team: teamId, action: "model_call", model, paths: [] });
+  if ("refused" in decision) return notFound("team");
+  if (decision.decision === "deny" || (decision.decision === "ask" && decision.matchedRules.length > 0)) {
+    forbidden(`Policy does not let this team use ${model}: ${decision.reason}`);
+  }
+
+  const prices = priceRows[0];
+  const price = resolvePrice(model, prices?.overrides ?? {}, prices?.defaultPrice ?? null);
+  if (!price.ok) return invalid("body.model", `no price for ${model}: set one in PUT /v1/org/prices (sysop never charges a silent zero)`);
+  const sealedKey = keyRows[0]?.sealed;
+  if (!sealedKey || !c.env.SECRETS_KEY) return fail({ kind: "unavailable", detail: `The org has no ${spec.name} key; an admin sets it with PUT /v1/org/providers/${spec.name}.` });
+  const apiKey = await open(c.env.SECRETS_KEY, me.orgId, sealedKey);
+
+  const ledger = budgetLedger(c.env, teamId);
+  const outputCap = estimate.maxOutputTokens ?? DEFAULT_OUTPUT_CAP;
+  const reserved = await ledger.reserve({
+    idempotencyKey: `gw:${c.var.requestId}`,
+    micros: estimateMicros(estimate.inputTokens, outputCap, price.price),
+    tokens: estimate.inputTokens + outputCap,
+    user: me.kind === "user" ? me.id : null,
+    repo,
+    agent: me.kind === "user" ? null : me.id,
+    ttlSeconds: RESERVATION_TTL_SECONDS,
+  });
+  // INVARIANT: nothing goes upstream without a hold that covers the request's own caps.
+  if (!reserved.ok) return refusalToProblem(reserved);
+  const reservationId = reserved.reservation.id;
+  let finished = false;
+  const settle = async (usage: TokenUsage | null) => {
+    if (finished) return;
+    finished = true;
+    if (!usage) {
+      await ledger.release(reservationId);
+      return;
+    }
+    await ledger.settle(reservationId, { micros: costMicros(usage, price.price), tokens: tokensOf(usage) }, {
+      orgId: me.orgId,
+      teamId,
+      taskId,
+      model,
+      inputTokens: usage.input,
+      outputTokens: usage.output,
+      cacheReadTokens: usage.cache_read,
+      cacheWriteTokens: usage.cache_write,
+    });
+  };
+
+  const url = new URL(c.req.url);
+  const headers = new Headers({ "content-type": "application/json", ...spec.authHeaders(apiKey) });
+  for (const h of spec.passHeaders) {
+    const v = c.req.header(h);
+    if (v) headers.set(h, v);
+  }
+  let upstream: Response;
+  try {
+    upstream = await fetch(`${spec.baseUrl(c.env).replace(/\/$/, "")}${spec.path}${url.search}`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(spec.upstreamBody(body)),
+      signal: c.req.raw.signal,
+    });
+  } catch (err) {
+    await settle(null);
+    return fail({ kind: "unavailable", detail: `${spec.name} could not be reached.` });
+  }
+  const out = new Headers();
+  upstream.headers.forEach((v, k) => {
+    if (RESPONSE_HEADERS.test(k)) out.set(k, v);
+  });
+  out.set("x-sysop-reservation", reservationId);
+
+  if (!upstream.ok || !upstream.body) {
+    // The provider's own error, status and body as it sent them; nothing was used.
+    await settle(null);
+    return new Response(upstream.body, { status: upstream.status, headers: out });
+  }
+
+  if (!estimate.stream) {
+    const text = await upstream.text();
+    let usage: TokenUsage | null = null;
+    try {
+      usage = spec.usage(JSON.parse(text));
+    } catch {
+      usage = null;
+    }
+    // A 200 without readable usage is charged what was reserved: never a silent zero.
+    await settle(usage ?? { input: estimate.inputTokens, output: outputCap, cache_read: 0, cache_write: 0 });
+    return new Response(text, { status: upstream.status, headers: out });
+  }
+
+  const meter = spec.meter(estimate.inputTokens);
+  const metering = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      meter.push(chunk);
+      controller.enqueue(chunk);
+    },
+  });
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  // The pipe ends when the stream does, or fails when the client leaves (its side is
+  // cancelled) or the provider breaks off; either way the reservation settles for what was
+  // produced. Registered before the response goes out, so it outlives the request.
+  const piped = upstream.body
+    .pipeThrough(metering)
+    .pipeTo(writable)
+    .catch(() => undefined)
+    .then(() => settle(meter.billableUsage()))
+    .catch((err) => console.error(JSON.stringify({ level: "error", msg: "settle failed", reservationId, error: String(err) })));
+  c.executionCtx.waitUntil(piped);
+  return new Response(readable, { status: upstream.status, headers: out });
+}
