@@ -21,6 +21,8 @@ const POLICY_CACHE_MS = 60_000;
 export interface DeskRequest {
   orgId: string;
   input: DecisionInput;
+  /** The gateway asks without opening approvals: it cannot wait for one. */
+  noApproval?: boolean;
   /** An explicit approval request (POST /v1/approvals): its reason and ticket. */
   approvalRequest?: { reason: string; ticketUrl: string | null };
   /** The credential and principals the grants came from, and when they were read from D1. */
@@ -77,7 +79,7 @@ export class DecisionDesk extends DurableObject<Env> {
     let { decision, reason } = result;
     const matchedRules = [...result.matchedRules];
     let approval: Approval | null = null;
-    if (decision === "ask") {
+    if (decision === "ask" && !req.noApproval) {
       const desk = approvalDesk(this.env, req.orgId, teamId);
       const approved = req.approvalRequest ? null : await desk.approvedFor(hash);
       if (approved) {

@@ -127,6 +127,14 @@ describe("LLM gateway", () => {
     expect(budget.spent_micros).toBe(rows[0].cost_micros);
   });
 
+  it("opens no approval requests for model calls when no rule is about them", async () => {
+    const { org, dev } = await gatewayOrg();
+    expect((await anthropic(dev.key, { model: "claude-sonnet-4-5", max_tokens: 30, messages: MESSAGES })).status).toBe(200);
+    // The org has no model_call rule: the default ask lets the gateway through and opens nothing.
+    const pending = (await callJson({ path: "/v1/approvals?view=all&status=pending", key: org.key }, 200)).body.data;
+    expect(pending).toEqual([]);
+  });
+
   it("refuses unknown models without a price, models policy denies, and missing provider keys", async () => {
     const { org, dev } = await gatewayOrg();
     await callJson({ method: "PUT", path: "/v1/org/prices", key: org.key, body: { overrides: {}, default_price: null } }, 200);

@@ -61,7 +61,7 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
 
   // Policy: models allowed per team. Only a rule can refuse a model; with no rule about
   // model calls the org's default does not block the gateway.
-  const decision = await decide(c, { repo: repo ?? "(llm-gateway)", team: teamId, action: "model_call", model, paths: [] });
+  const decision = await decide(c, { repo: repo ?? "(llm-gateway)", team: teamId, action: "model_call", model, paths: [] }, { noApproval: true });
   if ("refused" in decision) return notFound("team");
   if (decision.decision === "deny" || (decision.decision === "ask" && decision.matchedRules.length > 0)) {
     forbidden(`Policy does not let this team use ${model}: ${decision.reason}`);
@@ -152,22 +152,21 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   }
 
   const meter = spec.meter(estimate.inputTokens);
-  const metering = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      meter.push(chunk);
-      controller.enqueue(chunk);
-    },
-  });
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  // The pipe ends when the stream does, or fails when the client leaves (its side is
-  // cancelled) or the provider breaks off; either way the reservation settles for what was
-  // produced. Registered before the response goes out, so it outlives the request.
-  const piped = upstream.body
-    .pipeThrough(metering)
-    .pipeTo(writable)
+  // Two copies of the stream: the client's, and the meter's. The meter reads its own copy to
+  // the end (or until the upstream call is aborted because the client left), so settlement
+  // never waits on a client that stopped reading.
+  const [toClient, toMeter] = upstream.body.tee();
+  const metered = (async () => {
+    const reader = toMeter.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      meter.push(value);
+    }
+  })()
     .catch(() => undefined)
     .then(() => settle(meter.billableUsage()))
     .catch((err) => console.error(JSON.stringify({ level: "error", msg: "settle failed", reservationId, error: String(err) })));
-  c.executionCtx.waitUntil(piped);
-  return new Response(readable, { status: upstream.status, headers: out });
+  c.executionCtx.waitUntil(metered);
+  return new Response(toClient, { status: upstream.status, headers: out });
 }

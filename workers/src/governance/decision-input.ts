@@ -9,7 +9,7 @@ import type { ActionKind, DecisionInput, RiskLevel } from "../domain/policy/type
 import { requestActor, requestEvidence } from "../audit/record";
 import type { DeskAnswer, DeskRefusal, DeskRequest } from "../../../durable-objects/decision-desk";
 import { credentialKeyId } from "../auth/principal";
-import { authenticate, bearerCredential } from "../middleware/auth";
+import { authenticate, presentedCredential } from "../middleware/auth";
 import { decisionDesk } from "./desk";
 
 export interface ActionBody {
@@ -67,7 +67,7 @@ export async function decide(c: Context<AppEnv>, body: ActionBody, extra: Partia
   const desk = decisionDesk(c.env, c.var.principal.orgId);
   const answer = await desk.decide({ ...(await deskRequest(c, body)), ...extra });
   if (!("refused" in answer) || answer.refused !== "stale_credential") return answer;
-  const fresh = await authenticate(c.env, database(c.env), bearerCredential(c.req.header("authorization")), new Date(), (p) => c.executionCtx.waitUntil(p), { useCache: false });
+  const fresh = await authenticate(c.env, database(c.env), presentedCredential(c), new Date(), (p) => c.executionCtx.waitUntil(p), { useCache: false });
   c.set("principal", fresh);
   return desk.decide({ ...(await deskRequest(c, body)), ...extra });
 }

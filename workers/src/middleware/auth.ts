@@ -2,6 +2,7 @@
 // sysop API key, a sysop access token, or a token from the org's registered OIDC issuer.
 // Sets c.var.principal; anything else is a 401 problem. Authorisation is per route.
 import { createMiddleware } from "hono/factory";
+import type { Context } from "hono";
 import { decodeJwt } from "jose";
 import type { AppEnv } from "../http/app-env";
 import { database, type Db } from "../db/client";
@@ -24,14 +25,18 @@ export function bearerCredential(header: string | undefined): string {
   return m[1]!;
 }
 
+/** The credential a request presents: Bearer, or (Anthropic's SDKs, through the gateway) x-api-key. */
+export function presentedCredential(c: Context<AppEnv>): string {
+  const apiKeyHeader = c.req.path.startsWith("/v1/llm/anthropic/") ? c.req.header("x-api-key") : undefined;
+  return !c.req.header("authorization") && apiKeyHeader ? apiKeyHeader : bearerCredential(c.req.header("authorization"));
+}
+
 /** Routes whose API-key lookups may come from the credential cache (see credential-cache.ts). */
 const CACHED_CREDENTIAL_PATHS = new Set(["/v1/decisions"]);
 
 export const requireAuth = () =>
   createMiddleware<AppEnv>(async function requireAuth(c, next) {
-    // Anthropic's SDKs send their key as x-api-key; through the gateway that key is a sysop key.
-    const apiKeyHeader = c.req.path.startsWith("/v1/llm/anthropic/") ? c.req.header("x-api-key") : undefined;
-    const credential = !c.req.header("authorization") && apiKeyHeader ? apiKeyHeader : bearerCredential(c.req.header("authorization"));
+    const credential = presentedCredential(c);
     const useCache = c.req.method === "POST" && CACHED_CREDENTIAL_PATHS.has(c.req.path);
     c.set("principal", await authenticate(c.env, database(c.env), credential, new Date(), (p) => c.executionCtx.waitUntil(p), { useCache }));
     await next();
