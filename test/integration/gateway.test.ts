@@ -35,9 +35,14 @@ const openai = (key: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
-async function usageRows(teamId: string) {
-  await env.BUDGET_LEDGER.getByName(teamId).flush();
-  return (await env.DB.prepare("SELECT * FROM usage_records WHERE team_id = ? ORDER BY created_at").bind(teamId).all<any>()).results;
+/** Usage rows of a team, waiting (up to a second) for `atLeast` of them: settlement runs after the response. */
+async function usageRows(teamId: string, atLeast = 0) {
+  for (let i = 0; ; i++) {
+    await env.BUDGET_LEDGER.getByName(teamId).flush();
+    const rows = (await env.DB.prepare("SELECT * FROM usage_records WHERE team_id = ? ORDER BY created_at").bind(teamId).all<any>()).results;
+    if (rows.length >= atLeast || i >= 50) return rows;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 const received = async () => (await (await fetch(`${FAKE}/__fake/received`)).json()) as any[];
 const MESSAGES = [{ role: "user", content: "Summarise the incident report for INC-1042 in three bullet points, please." }];
@@ -48,7 +53,7 @@ describe("LLM gateway", () => {
     const res = await anthropic(dev.key, { model: "claude-sonnet-4-5", max_tokens: 200, messages: MESSAGES }, "?beta=true");
     expect(res.status).toBe(200);
     const body = await res.json<any>();
-    const rows = await usageRows(org.teamId);
+    const rows = await usageRows(org.teamId, 1);
     expect(rows).toHaveLength(1);
     const usage = { input: body.usage.input_tokens, output: body.usage.output_tokens, cache_read: body.usage.cache_read_input_tokens ?? 0, cache_write: body.usage.cache_creation_input_tokens ?? 0 };
     expect(rows[0]).toMatchObject({ model: "claude-sonnet-4-5", input_tokens: usage.input, output_tokens: usage.output, user_id: dev.principalId, cost_micros: costMicros(usage, DEFAULT_PRICES["claude-sonnet-4-5"]!) });
@@ -65,8 +70,7 @@ describe("LLM gateway", () => {
     expect(text).toContain("event: message_stop");
     const final = [...text.matchAll(/"output_tokens":(\d+)/g)].map((m) => Number(m[1])).at(-1);
     const input = Number(/"input_tokens":(\d+)/.exec(text)![1]);
-    await new Promise((r) => setTimeout(r, 50)); // settlement runs after the stream ends
-    const [row] = await usageRows(org.teamId);
+    const [row] = await usageRows(org.teamId, 1);
     expect(row).toMatchObject({ input_tokens: input, output_tokens: final, cost_micros: costMicros({ input, output: final!, cache_read: 0, cache_write: 0 }, DEFAULT_PRICES["claude-sonnet-4-5"]!) });
   });
 
@@ -78,8 +82,7 @@ describe("LLM gateway", () => {
     const streamed = await openai(dev.key, { model: "gpt-4o-mini", max_tokens: 100, stream: true, messages: MESSAGES });
     const text = await streamed.text();
     expect(text.trim().endsWith("data: [DONE]")).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
-    const rows = await usageRows(org.teamId);
+    const rows = await usageRows(org.teamId, 2);
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ input_tokens: plainUsage.prompt_tokens, output_tokens: plainUsage.completion_tokens });
     expect(rows[1].input_tokens).toBe(plainUsage.prompt_tokens);
@@ -114,11 +117,7 @@ describe("LLM gateway", () => {
     const reader = res.body!.getReader();
     await reader.read(); // message_start (and maybe a little more)
     await reader.cancel();
-    let rows: any[] = [];
-    for (let i = 0; i < 50 && rows.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      rows = await usageRows(org.teamId);
-    }
+    const rows = await usageRows(org.teamId, 1);
     expect(rows).toHaveLength(1);
     expect(rows[0].input_tokens).toBeGreaterThan(0);
     expect(rows[0].cost_micros).toBeGreaterThan(0);

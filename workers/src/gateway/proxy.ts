@@ -4,13 +4,10 @@
 // real usage (for streams, metered as the bytes pass; a client that leaves mid-stream is
 // charged for what was produced). Upstream errors pass through and release the hold.
 import type { Context } from "hono";
-import { and, eq, inArray } from "drizzle-orm";
 import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
-import { database } from "../db/client";
-import { orgPrices, providerKeys, teams } from "../db/schema";
 import { fail, forbidden, notFound, SysopError } from "../domain/errors";
-import { open } from "../domain/crypto/secret-box";
+import { gatewaySettings } from "./settings";
 import { resolvePrice } from "../domain/prices/resolve";
 import { costMicros, estimateMicros, promptTokens } from "../domain/prices/cost";
 import type { TokenUsage } from "../domain/prices/types";
@@ -49,30 +46,23 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   const named = c.req.header("x-sysop-team");
   const myTeams = Object.keys(me.teamRoles);
   const teamId = named ?? (myTeams.length === 1 ? myTeams[0]! : invalid("header.x-sysop-team", "name the team that pays (you are in several, or none)"));
-  const db = database(c.env);
-  const [teamRows, priceRows, keyRows] = await db.batch([
-    db.select({ id: teams.id }).from(teams).where(and(eq(teams.id, teamId), eq(teams.orgId, me.orgId))),
-    db.select().from(orgPrices).where(eq(orgPrices.orgId, me.orgId)),
-    db.select().from(providerKeys).where(and(eq(providerKeys.orgId, me.orgId), inArray(providerKeys.provider, [spec.name]))),
-  ]);
-  if (!teamRows[0]) return notFound("team");
+  const settings = await gatewaySettings(c.env, me.orgId, spec.name);
   const repo = c.req.header("x-sysop-repo") ?? null;
   const taskId = c.req.header("x-sysop-task") ?? null;
 
   // Policy: models allowed per team. Only a rule can refuse a model; with no rule about
-  // model calls the org's default does not block the gateway.
+  // model calls the org's default does not block the gateway. The desk also refuses a team
+  // outside the caller's org (404), so no separate lookup is needed.
   const decision = await decide(c, { repo: repo ?? "(llm-gateway)", team: teamId, action: "model_call", model, paths: [] }, { noApproval: true });
-  if ("refused" in decision) return notFound("team");
+  if ("refused" in decision) return decision.refused === "stale_credential" ? fail({ kind: "unauthenticated", detail: "The credential changed while asking; try again." }) : notFound("team");
   if (decision.decision === "deny" || (decision.decision === "ask" && decision.matchedRules.length > 0)) {
     forbidden(`Policy does not let this team use ${model}: ${decision.reason}`);
   }
 
-  const prices = priceRows[0];
-  const price = resolvePrice(model, prices?.overrides ?? {}, prices?.defaultPrice ?? null);
+  const price = resolvePrice(model, settings.overrides, settings.defaultPrice);
   if (!price.ok) return invalid("body.model", `no price for ${model}: set one in PUT /v1/org/prices (sysop never charges a silent zero)`);
-  const sealedKey = keyRows[0]?.sealed;
-  if (!sealedKey || !c.env.SECRETS_KEY) return fail({ kind: "unavailable", detail: `The org has no ${spec.name} key; an admin sets it with PUT /v1/org/providers/${spec.name}.` });
-  const apiKey = await open(c.env.SECRETS_KEY, me.orgId, sealedKey);
+  const apiKey = settings.apiKey;
+  if (!apiKey) return fail({ kind: "unavailable", detail: `The org has no ${spec.name} key; an admin sets it with PUT /v1/org/providers/${spec.name}.` });
 
   const ledger = budgetLedger(c.env, teamId);
   const outputCap = estimate.maxOutputTokens ?? DEFAULT_OUTPUT_CAP;
@@ -147,7 +137,12 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
       usage = null;
     }
     // A 200 without readable usage is charged what was reserved: never a silent zero.
-    await settle(usage ?? { input: estimate.inputTokens, output: outputCap, cache_read: 0, cache_write: 0 });
+    // Settled after the answer goes out; the hold covers it until then.
+    c.executionCtx.waitUntil(
+      settle(usage ?? { input: estimate.inputTokens, output: outputCap, cache_read: 0, cache_write: 0 }).catch((err) =>
+        console.error(JSON.stringify({ level: "error", msg: "settle failed", reservationId, error: String(err) })),
+      ),
+    );
     return new Response(text, { status: upstream.status, headers: out });
   }
 

@@ -31,8 +31,11 @@ export function presentedCredential(c: Context<AppEnv>): string {
   return !c.req.header("authorization") && apiKeyHeader ? apiKeyHeader : bearerCredential(c.req.header("authorization"));
 }
 
-/** Routes whose API-key lookups may come from the credential cache (see credential-cache.ts). */
-const CACHED_CREDENTIAL_PATHS = new Set(["/v1/decisions"]);
+/**
+ * Routes whose API-key lookups may come from the credential cache (see credential-cache.ts).
+ * Each of them asks the DecisionDesk, which refuses grants read before a change to them.
+ */
+const CACHED_CREDENTIAL_PATHS = new Set(["/v1/decisions", "/v1/llm/anthropic/v1/messages", "/v1/llm/openai/v1/chat/completions"]);
 
 export const requireAuth = () =>
   createMiddleware<AppEnv>(async function requireAuth(c, next) {

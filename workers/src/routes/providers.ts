@@ -11,6 +11,7 @@ import { fail } from "../domain/errors";
 import { seal } from "../domain/crypto/secret-box";
 import { DEFAULT_PRICES } from "../domain/prices/defaults";
 import { recordAudit } from "../audit/record";
+import { forgetGatewaySettings } from "../gateway/settings";
 import { defineRoute, json, jsonBody, Timestamp } from "./common";
 
 const PROVIDERS = ["anthropic", "openai"] as const;
@@ -47,6 +48,7 @@ export const providerRoutes = newRouter()
     const orgId = c.var.principal.orgId;
     const row = { orgId, provider, sealed: await seal(c.env.SECRETS_KEY!, orgId, c.req.valid("json").api_key), updatedAt: new Date().toISOString() };
     await database(c.env).insert(providerKeys).values(row).onConflictDoUpdate({ target: [providerKeys.orgId, providerKeys.provider], set: { sealed: row.sealed, updatedAt: row.updatedAt } });
+    forgetGatewaySettings(orgId);
     await recordAudit(c, orgId, [{ action: "provider_key.set", target: { type: "provider", id: provider }, details: { provider } }]);
     return c.json({ provider, configured: true, updated_at: row.updatedAt }, 200);
   })
@@ -55,6 +57,7 @@ export const providerRoutes = newRouter()
     const { provider } = c.req.valid("param");
     const orgId = c.var.principal.orgId;
     await database(c.env).delete(providerKeys).where(and(eq(providerKeys.orgId, orgId), eq(providerKeys.provider, provider)));
+    forgetGatewaySettings(orgId);
     await recordAudit(c, orgId, [{ action: "provider_key.removed", target: { type: "provider", id: provider }, details: { provider } }]);
     return c.json({ provider, configured: false, updated_at: null }, 200);
   })
@@ -69,6 +72,7 @@ export const providerRoutes = newRouter()
     const orgId = c.var.principal.orgId;
     const row = { orgId, overrides: body.overrides, defaultPrice: body.default_price, updatedAt: new Date().toISOString() };
     await database(c.env).insert(orgPrices).values(row).onConflictDoUpdate({ target: orgPrices.orgId, set: { overrides: row.overrides, defaultPrice: row.defaultPrice, updatedAt: row.updatedAt } });
+    forgetGatewaySettings(orgId);
     await recordAudit(c, orgId, [{ action: "prices.set", target: { type: "org", id: orgId }, details: { models: Object.keys(body.overrides), default_price: body.default_price } }]);
     return c.json({ overrides: row.overrides, default_price: row.defaultPrice, default_table: DEFAULT_PRICES as Record<string, unknown> }, 200);
   });
