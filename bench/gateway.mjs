@@ -1,0 +1,689 @@
+// `npm run bench:gateway`: what the LLM gateway adds to a model call, in one run:
+//   1. bundle test/fakes/fake-llm.ts (and the fake's keys) with esbuild and start the fake
+//      provider in this process on a free loopback port;
+//   2. wipe .wrangler/bench-gateway-state, apply the D1 migrations there and start
+//      `wrangler dev` on 127.0.0.1:8798 in its own process group, with ANTHROPIC_BASE_URL and
+//      OPENAI_BASE_URL pointing at the fake and a random SECRETS_KEY; wait for GET /healthz;
+//   3. sign up an org, set its anthropic key (the fake's) and a generous monthly team budget;
+//   4. with autocannon, at 10 connections and then at 1: sysop's GET /healthz (the local
+//      floor), and the same Anthropic request (a) straight to the fake and (b) through sysop's
+//      gateway with the owner's sysop key, non-streaming and streaming (time to the last
+//      byte); print req/s, p50, p99 and the latency the gateway adds (b - a) against the
+//      targets: added p50 <= 5 ms, added p99 <= 15 ms;
+//   5. after each gateway run and at the end, check that every upstream 2xx the gateway got
+//      was settled into one usage row, that the team's spend equals their cost and that no
+//      hold is left;
+//   6. stop the server's whole process group and the fake, also on error and Ctrl-C.
+// Flags and environment variables: see bench/README.md (or run with --help).
+import autocannon from "autocannon";
+import { build } from "esbuild";
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { bin, ensureInstalled, root, wranglerEnv } from "../scripts/env.mjs";
+
+// ---------------------------------------------------------------- options
+
+const HELP = `Usage: node bench/gateway.mjs [options]   (or: npm run bench:gateway -- [options])
+
+  --quick               short run: 3 s per measurement, 1 s warm-up
+  --duration <s>        seconds per measured run              (env BENCH_DURATION, default 10)
+  --warmup <s>          unmeasured warm-up per run            (env BENCH_WARMUP, default 2; 0 = none)
+  --connections <n>     concurrent connections                (env BENCH_CONNECTIONS, default 10)
+  --no-serial           skip the second pass with 1 connection (no queueing: the gateway's own cost)
+  --no-stream           skip the streaming variant (stream: true, time to the last byte)
+  --port <n>            port for wrangler dev                 (env BENCH_GATEWAY_PORT, default 8798)
+  --json <file>         also write the results as JSON to <file>
+  --quiet-wait <s>      before each measured run, wait up to <s> for other workerd processes
+                        (tests, other servers) to finish      (env BENCH_QUIET_WAIT, default 120; 0 = don't)
+  -h, --help            this text
+`;
+
+function parseArgs(argv) {
+  const opts = {
+    quick: false,
+    duration: undefined,
+    warmup: undefined,
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
+    serial: true,
+    stream: true,
+    port: Number(process.env.BENCH_GATEWAY_PORT ?? 8798),
+    json: undefined,
+    quietWait: Number(process.env.BENCH_QUIET_WAIT ?? 120),
+  };
+  const num = (name, v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} needs a non-negative number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case "--quick": opts.quick = true; break;
+      case "--duration": opts.duration = num(flag, value()); break;
+      case "--warmup": opts.warmup = num(flag, value()); break;
+      case "--connections": opts.connections = num(flag, value()); break;
+      case "--no-serial": opts.serial = false; break;
+      case "--no-stream": opts.stream = false; break;
+      case "--port": opts.port = num(flag, value()); break;
+      case "--json": opts.json = value(); break;
+      case "--quiet-wait": opts.quietWait = num(flag, value()); break;
+      case "-h": case "--help": process.stdout.write(HELP); process.exit(0);
+      default: throw new Error(`unknown option ${a}\n\n${HELP}`);
+    }
+  }
+  opts.duration ??= Number(process.env.BENCH_DURATION ?? (opts.quick ? 3 : 10));
+  opts.warmup ??= Number(process.env.BENCH_WARMUP ?? (opts.quick ? 1 : 2));
+  if (!Number.isInteger(opts.connections) || opts.connections < 1) throw new Error("--connections must be a positive integer");
+  if (!(opts.duration >= 1)) throw new Error("--duration must be at least 1 second");
+  return opts;
+}
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(String(err.message ?? err));
+  process.exit(2);
+}
+
+/** What the gateway may add on top of the provider's own latency (the issue's targets). */
+const TARGET_ADDED_P50_MS = 5;
+const TARGET_ADDED_P99_MS = 15;
+
+const HOST = "127.0.0.1";
+const BASE = `http://${HOST}:${opts.port}`;
+const STATE_DIR = ".wrangler/bench-gateway-state"; // relative to the repo root (wrangler's cwd)
+const LOG_FILE = path.join(root, ".wrangler/bench-logs/wrangler-dev-gateway.log");
+const BUILD_DIR = path.join(root, ".wrangler/bench-gateway");
+const env = { ...wranglerEnv, CI: "1" };
+const MODEL = "claude-sonnet-4-5";
+const ANTHROPIC_VERSION = "2023-06-01";
+/** Marks the direct requests, so the fake's counter tells them from the gateway's (which forwards no such header). */
+const DIRECT_MARK = "x-bench-direct";
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- the fake provider
+
+/** @type {import("node:http").Server | null} */
+let fake = null;
+/** Upstream answers the fake finished, by who asked and status class. */
+const upstream = { direct: { ok: 0, other: 0 }, gateway: { ok: 0, other: 0 } };
+
+/** Bundles the fake (TypeScript) and its keys into one ESM file under .wrangler/ and imports it. */
+async function loadFake() {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const outfile = path.join(BUILD_DIR, `fake-llm-${process.pid}.mjs`);
+  await build({
+    stdin: {
+      contents: ['export { startFakeLlm } from "./fake-llm";', 'export { FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY } from "./keys";'].join("\n"),
+      resolveDir: path.join(root, "test/fakes"),
+      sourcefile: "bench-gateway-entry.ts",
+      loader: "ts",
+    },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile,
+    logLevel: "warning",
+  });
+  try {
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    rmSync(outfile, { force: true });
+  }
+}
+
+async function startFake(mod) {
+  // Port 0: the kernel picks a free one; the server says which.
+  fake = await mod.startFakeLlm(0, { anthropicKey: mod.FAKE_ANTHROPIC_KEY, openaiKey: mod.FAKE_OPENAI_KEY });
+  // A second listener beside the fake's own handler: count what it answered, and to whom.
+  fake.on("request", (req, res) => {
+    const who = req.headers[DIRECT_MARK] ? upstream.direct : upstream.gateway;
+    res.once("finish", () => (res.statusCode >= 200 && res.statusCode < 300 ? who.ok++ : who.other++));
+  });
+  fake.keepAliveTimeout = 60_000; // autocannon keeps its connections; so does workerd
+  return `http://${HOST}:${fake.address().port}`;
+}
+
+async function stopFake() {
+  if (!fake) return;
+  const f = fake;
+  fake = null;
+  f.closeAllConnections?.();
+  await new Promise((r) => f.close(() => r()));
+}
+
+// ---------------------------------------------------------------- server lifecycle
+
+/** @type {import("node:child_process").ChildProcess | null} */
+let server = null;
+let serverExited = false;
+
+function signalServer(sig) {
+  if (!server || serverExited) return;
+  try {
+    process.kill(-server.pid, sig);
+  } catch (err) {
+    if (err.code !== "ESRCH") throw err;
+  }
+}
+
+async function stopServer() {
+  if (!server) return;
+  if (!serverExited) {
+    signalServer("SIGTERM");
+    const deadline = Date.now() + 5000;
+    while (!serverExited && Date.now() < deadline) await sleep(100);
+  }
+  // wrangler may exit before workerd does: make sure nothing of the group survives.
+  try {
+    process.kill(-server.pid, "SIGKILL");
+  } catch {
+    /* group already gone */
+  }
+}
+
+async function stopAll() {
+  await Promise.allSettled([stopServer(), stopFake()]);
+}
+
+let stopping = false;
+async function cleanupAndExit(code) {
+  if (stopping) return;
+  stopping = true;
+  await stopAll();
+  process.exit(code);
+}
+process.on("SIGINT", () => {
+  console.error("\nInterrupted: stopping the server and the fake provider…");
+  void cleanupAndExit(130);
+});
+process.on("SIGTERM", () => void cleanupAndExit(143));
+process.on("exit", () => {
+  // Last resort if something exits synchronously: never leave the group running.
+  if (server && !serverExited) {
+    try {
+      process.kill(-server.pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+});
+
+function applyMigrations() {
+  rmSync(path.join(root, STATE_DIR), { recursive: true, force: true });
+  const t0 = Date.now();
+  const r = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE_DIR], { cwd: root, env, encoding: "utf8" });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout ?? "");
+    process.stderr.write(r.stderr ?? "");
+    throw new Error(`wrangler d1 migrations apply failed (exit ${r.status})`);
+  }
+  console.log(`D1 migrations applied to ${STATE_DIR} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+async function portInUse(port) {
+  const net = await import("node:net");
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: HOST, port });
+    sock.once("connect", () => (sock.destroy(), resolve(true)));
+    sock.once("error", () => resolve(false));
+  });
+}
+
+async function startServer(fakeUrl) {
+  if (await portInUse(opts.port)) throw new Error(`something already listens on ${HOST}:${opts.port}; stop it or pass --port`);
+  mkdirSync(path.dirname(LOG_FILE), { recursive: true });
+  const log = createWriteStream(LOG_FILE);
+  await new Promise((r) => log.once("open", r));
+  // A fresh sealing key per run; --var NAME:VALUE splits at the first colon only, so URLs pass.
+  const secretsKey = randomBytes(32).toString("base64");
+  const vars = { ANTHROPIC_BASE_URL: fakeUrl, OPENAI_BASE_URL: fakeUrl, SECRETS_KEY: secretsKey };
+  const args = ["dev", "--ip", HOST, "--port", String(opts.port), "--log-level", "warn", "--persist-to", STATE_DIR];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  // detached: the child calls setsid(), so it leads a new process group (pgid = pid) that
+  // holds wrangler and workerd and that we can signal as a whole with kill(-pgid).
+  server = spawn(bin("wrangler"), args, { cwd: root, env, detached: true, stdio: ["ignore", log, log] });
+  server.on("exit", () => {
+    serverExited = true;
+  });
+  const t0 = Date.now();
+  for (;;) {
+    if (serverExited) throw new Error(`wrangler dev exited before it answered; see ${LOG_FILE}`);
+    if (Date.now() - t0 > 90_000) throw new Error(`wrangler dev did not answer GET /healthz within 90 s; see ${LOG_FILE}`);
+    try {
+      const res = await fetch(`${BASE}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(200);
+  }
+  console.log(`wrangler dev (pgid ${server.pid}) answered GET /healthz after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+// ---------------------------------------------------------------- API helpers
+
+async function api(method, pathname, { key, body } = {}) {
+  const headers = {};
+  if (key) headers.authorization = `Bearer ${key}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${BASE}${pathname}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json };
+}
+
+function expectStatus(r, status, what) {
+  if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status}: ${JSON.stringify(r.json)}`);
+}
+
+// ---------------------------------------------------------------- CPU accounting (Linux)
+
+const CLK_TCK = 100; // jiffies per second on Linux (USER_HZ)
+
+function procs() {
+  if (!existsSync("/proc")) return [];
+  const out = [];
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(stat.indexOf("(") + 1, close);
+    const f = stat.slice(close + 2).split(" "); // f[0] = state (field 3), so field n is f[n - 3]
+    out.push({ pid: Number(pid), comm, pgrp: Number(f[2]), cpuSecs: (Number(f[11]) + Number(f[12])) / CLK_TCK });
+  }
+  return out;
+}
+
+function serverProcs() {
+  if (!server || !existsSync("/proc")) return null;
+  return new Map(procs().filter((p) => p.pgrp === server.pid).map((p) => [p.pid, p]));
+}
+
+/** Cores busy on average between two snapshots (workerd / wrangler's node), and whether workerd restarted. */
+function serverCpuBetween(a, b, seconds) {
+  if (!a || !b) return { cpu: null, reloaded: false };
+  const workerdPids = (m) => [...m.values()].filter((p) => p.comm === "workerd").map((p) => p.pid).sort().join(",");
+  const reloaded = workerdPids(a) !== workerdPids(b);
+  const cpu = {};
+  for (const [pid, p] of b) {
+    const before = a.get(pid);
+    if (!before) continue;
+    const name = p.comm === "workerd" ? "workerd" : "wrangler";
+    cpu[name] = (cpu[name] ?? 0) + (p.cpuSecs - before.cpuSecs);
+  }
+  for (const k of Object.keys(cpu)) cpu[k] = +(cpu[k] / seconds).toFixed(2);
+  return { cpu: reloaded ? null : cpu, reloaded };
+}
+
+/** workerd processes not of our server (other servers or test pools competing for the CPUs). */
+function countWorkerd() {
+  return procs().filter((p) => p.comm === "workerd" && p.pgrp !== server?.pid).length;
+}
+
+async function waitQuiet() {
+  if (opts.quietWait <= 0) return;
+  const t0 = Date.now();
+  let said = false;
+  while (countWorkerd() > 0 && Date.now() - t0 < opts.quietWait * 1000) {
+    if (!said) process.stdout.write(`(another workerd is running; waiting up to ${opts.quietWait} s) `);
+    said = true;
+    await sleep(1000);
+  }
+  if (said) process.stdout.write(countWorkerd() > 0 ? "gave up; " : `quiet after ${((Date.now() - t0) / 1000).toFixed(0)} s; `);
+}
+
+// ---------------------------------------------------------------- load
+
+/** Exact percentiles of the 2xx latencies (ms, floats): autocannon's histogram keeps whole ms only. */
+function percentiles(samples) {
+  const s = Float64Array.from(samples).sort();
+  const at = (q) => (s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : NaN);
+  const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN;
+  return { n: s.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s.length ? s[s.length - 1] : NaN, mean };
+}
+
+async function cannon(target, duration, connections) {
+  const latencies = [];
+  const instance = autocannon({
+    url: target.url,
+    requests: [{ method: target.method, path: target.path, headers: target.headers, body: target.body }],
+    connections,
+    duration,
+    timeout: 30,
+  });
+  // responseTime: from the request written to the response's last byte, as a float.
+  instance.on("response", (_client, status, _bytes, ms) => {
+    if (status >= 200 && status < 300) latencies.push(ms);
+  });
+  const r = await instance;
+  return { r, lat: percentiles(latencies) };
+}
+
+async function measure(target, connections) {
+  // One request first: a misconfigured target fails fast instead of measuring errors.
+  const probe = await fetch(`${target.url}${target.path}`, { method: target.method, headers: target.headers, body: target.body });
+  const probeText = await probe.text();
+  if (!probe.ok) throw new Error(`${target.label}: probe request got ${probe.status}: ${probeText.slice(0, 500)}`);
+  if (target.stream && !probeText.includes("message_stop")) throw new Error(`${target.label}: the probe's stream did not end with message_stop`);
+  let acknowledged = 1;
+
+  const name = `${target.label}, ${connections} conn`;
+  process.stdout.write(`  ${name.padEnd(38)} `);
+  await waitQuiet();
+  let warm = null;
+  if (opts.warmup > 0) {
+    warm = (await cannon(target, opts.warmup, connections)).r;
+    process.stdout.write(`warm-up ${warm["2xx"]} ok; `);
+    acknowledged += warm["2xx"];
+  }
+  const procs0 = serverProcs();
+  const own0 = process.cpuUsage();
+  let contended = 0;
+  const sampler = setInterval(() => {
+    if (countWorkerd() > 0) contended++;
+  }, 500);
+  let run;
+  try {
+    run = await cannon(target, opts.duration, connections);
+  } finally {
+    clearInterval(sampler);
+  }
+  const { r, lat } = run;
+  const own = process.cpuUsage(own0);
+  const { cpu, reloaded } = serverCpuBetween(procs0, serverProcs(), r.duration);
+  if (cpu) cpu.bench = +((own.user + own.system) / 1e6 / r.duration).toFixed(2);
+  acknowledged += r["2xx"];
+  process.stdout.write(`${r.requests.total} requests${reloaded ? " (the server reloaded meanwhile!)" : ""}\n`);
+  return {
+    target: target.name,
+    label: target.label,
+    stream: target.stream,
+    connections,
+    reqPerSec: r.requests.average,
+    ...Object.fromEntries(Object.entries(lat).map(([k, v]) => [k, k === "n" ? v : +v.toFixed(2)])),
+    total: r.requests.total,
+    ok2xx: r["2xx"],
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statusCodes: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, Number(v.count)])),
+    durationS: r.duration,
+    acknowledged,
+    cpu,
+    contended: contended > 0,
+    reloaded,
+  };
+}
+
+// ---------------------------------------------------------------- usage check
+
+/**
+ * The team's ledger as sysop reports it: usage rows (GET /v1/usage, which reads D1) and the
+ * budget (GET /v1/teams/{id}/budget, from the ledger). Settled usage reaches D1 through the
+ * ledger's outbox by alarm, so poll until every upstream 2xx the gateway got has its row and
+ * no hold is left, or until nothing has changed for `stableMs` (a hold that never settles).
+ */
+async function ledgerSnapshot(key, teamId, { stableMs = 2000, maxMs = 20_000 } = {}) {
+  const t0 = Date.now();
+  let last = null;
+  let lastChange = Date.now();
+  for (;;) {
+    const [u, b] = await Promise.all([api("GET", `/v1/usage?team_id=${teamId}`, { key }), api("GET", `/v1/teams/${teamId}/budget`, { key })]);
+    expectStatus(u, 200, "GET /v1/usage");
+    expectStatus(b, 200, "GET /v1/teams/{id}/budget");
+    const snap = {
+      upstreamOk: upstream.gateway.ok,
+      rows: u.json.totals.requests,
+      costMicros: u.json.totals.cost_micros,
+      spentMicros: b.json.spent_micros,
+      heldMicros: b.json.held_micros,
+    };
+    const key2 = JSON.stringify(snap);
+    if (last === null || key2 !== JSON.stringify(last)) lastChange = Date.now();
+    last = snap;
+    const settled = snap.rows === snap.upstreamOk && snap.heldMicros === 0 && snap.spentMicros === snap.costMicros;
+    if (settled || Date.now() - lastChange > stableMs || Date.now() - t0 > maxMs) return { ...snap, waitedMs: Date.now() - t0 };
+    await sleep(200);
+  }
+}
+
+function usageChecks(final, clientAcknowledged) {
+  const checks = [
+    [`usage rows (${final.rows}) = upstream 2xx answers to the gateway (${final.upstreamOk})`, final.rows === final.upstreamOk],
+    [`usage rows (${final.rows}) >= gateway 2xx the client saw (${clientAcknowledged})`, final.rows >= clientAcknowledged],
+    [`spent_micros (${final.spentMicros}) = the rows' cost_micros (${final.costMicros}) > 0`, final.spentMicros === final.costMicros && final.spentMicros > 0],
+    [`held_micros = 0 (${final.heldMicros})`, final.heldMicros === 0],
+    [`no upstream non-2xx (${upstream.gateway.other} via the gateway, ${upstream.direct.other} direct)`, upstream.gateway.other === 0 && upstream.direct.other === 0],
+  ];
+  return { checks, ok: checks.every(([, ok]) => ok) };
+}
+
+// ---------------------------------------------------------------- report
+
+function machineFacts() {
+  const cpus = os.cpus();
+  const version = (pkg) => {
+    try {
+      return JSON.parse(readFileSync(path.join(root, "node_modules", pkg, "package.json"), "utf8")).version;
+    } catch {
+      return "?";
+    }
+  };
+  const git = (...args) => spawnSync("git", args, { cwd: root, encoding: "utf8" });
+  const head = git("rev-parse", "--short", "HEAD");
+  const dirty = head.status === 0 ? git("status", "--porcelain", "--", "workers", "durable-objects", "wrangler.toml", "d1-migrations").stdout.trim() : "";
+  return {
+    node: process.version,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model?.trim() ?? "?",
+    memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    wrangler: version("wrangler"),
+    autocannon: version("autocannon"),
+    esbuild: version("esbuild"),
+    loadavg1m: +os.loadavg()[0].toFixed(2),
+    git: head.status === 0 ? { commit: head.stdout.trim(), dirty: dirty ? dirty.split("\n").length : 0 } : null,
+    otherWorkerd: countWorkerd(),
+  };
+}
+
+function table(head, rows) {
+  const body = rows.map((r) => r.map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+function serverLogSummary() {
+  if (!existsSync(LOG_FILE)) return { errorLines: 0, sample: [] };
+  // eslint-disable-next-line no-control-regex
+  const lines = readFileSync(LOG_FILE, "utf8").replace(/\x1b\[[0-9;]*m/g, "").split("\n");
+  const harmless = /Request\.cf|update available|ENOTFOUND workers\.cloudflare\.com/i;
+  const bad = lines.filter((l) => /error|exception|uncaught|✘/i.test(l) && !harmless.test(l));
+  // The same message many times over (one per dropped connection): count them instead.
+  const counts = new Map();
+  for (const l of bad) counts.set(l.trim().slice(0, 240), (counts.get(l.trim().slice(0, 240)) ?? 0) + 1);
+  return { errorLines: bad.length, kinds: [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([line, n]) => ({ n, line })) };
+}
+
+const ms = (v) => (Number.isFinite(v) ? v.toFixed(2) : "n/a");
+const signed = (v) => (v >= 0 ? "+" : "") + v.toFixed(2);
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  ensureInstalled();
+  const facts = machineFacts();
+  console.log(
+    `sysop LLM gateway benchmark: ${opts.connections} connections${opts.serial ? " (and 1)" : ""}, ${opts.duration} s per run (+${opts.warmup} s warm-up)` +
+      `, ${opts.stream ? "JSON and streaming" : "JSON only"}`,
+  );
+  console.log(`node ${facts.node}, ${facts.cpus} CPUs (${facts.cpuModel}), ${facts.memGiB} GiB, ${facts.os}, wrangler ${facts.wrangler}, autocannon ${facts.autocannon}`);
+  if (facts.git) console.log(`commit ${facts.git.commit}${facts.git.dirty ? `, plus ${facts.git.dirty} uncommitted change(s) under workers/, durable-objects/, d1-migrations/ or wrangler.toml` : ", Worker sources clean"}`);
+  console.log(`load average (1 min) before start: ${facts.loadavg1m}; other workerd processes running: ${facts.otherWorkerd}` + (facts.otherWorkerd > 0 ? "  <- figures will be lower" : "") + "\n");
+
+  const mod = await loadFake();
+  const fakeUrl = await startFake(mod);
+  console.log(`fake provider (test/fakes/fake-llm.ts, in this process) at ${fakeUrl}`);
+  applyMigrations();
+  await startServer(fakeUrl);
+
+  // Set up: an org whose owner leads its only team; the fake's key as the org's anthropic key;
+  // a budget no run comes near (1e12 micro-dollars = $1,000,000 a month).
+  const stamp = Date.now().toString(36);
+  const signup = await api("POST", "/v1/signup", { body: { org_name: `Gateway bench ${stamp}`, owner_email: `gw-${stamp}@bench.example`, owner_name: "Bench Owner" } });
+  expectStatus(signup, 201, "POST /v1/signup");
+  const key = signup.json.api_key.key;
+  const teamId = signup.json.team.id;
+  expectStatus(await api("PUT", "/v1/org/providers/anthropic", { key, body: { api_key: mod.FAKE_ANTHROPIC_KEY } }), 200, "PUT /v1/org/providers/anthropic");
+  expectStatus(await api("PUT", `/v1/teams/${teamId}/budget`, { key, body: { period: "monthly", limit_micros: 1e12 } }), 200, "PUT /v1/teams/{id}/budget");
+  console.log(`org ${signup.json.org.id}, paying team ${teamId} (monthly budget $1,000,000), anthropic key set\n`);
+
+  const floor = { name: "floor", label: "floor   GET sysop/healthz", stream: false, method: "GET", url: BASE, path: "/healthz", headers: {} };
+  const body = (stream) => JSON.stringify({ model: MODEL, max_tokens: 16, messages: [{ role: "user", content: "ping" }], ...(stream ? { stream: true } : {}) });
+  const targets = (stream) => [
+    {
+      name: stream ? "direct-stream" : "direct",
+      label: `direct${stream ? " stream" : ""}  POST fake/v1/messages`,
+      stream,
+      method: "POST",
+      url: fakeUrl,
+      path: "/v1/messages",
+      headers: { "x-api-key": mod.FAKE_ANTHROPIC_KEY, "anthropic-version": ANTHROPIC_VERSION, "content-type": "application/json", [DIRECT_MARK]: "1" },
+      body: body(stream),
+    },
+    {
+      name: stream ? "gateway-stream" : "gateway",
+      label: `gateway${stream ? " stream" : ""} POST sysop/v1/llm/anthropic/v1/messages`,
+      stream,
+      method: "POST",
+      url: BASE,
+      path: "/v1/llm/anthropic/v1/messages",
+      headers: { "x-api-key": key, "anthropic-version": ANTHROPIC_VERSION, "content-type": "application/json", "x-sysop-team": teamId },
+      body: body(stream),
+    },
+  ];
+  const pairs = [targets(false), ...(opts.stream ? [targets(true)] : [])];
+  const conns = [opts.connections, ...(opts.serial && opts.connections !== 1 ? [1] : [])];
+
+  console.log("Load (sysop's GET /healthz as the local floor, then each request direct and through the gateway):");
+  const results = [];
+  const comparisons = [];
+  const floors = {};
+  let prev = { upstreamOk: 0, rows: 0, heldMicros: 0 };
+  for (const c of conns) {
+    floors[c] = await measure(floor, c);
+    results.push(floors[c]);
+    for (const [direct, gateway] of pairs) {
+      const a = await measure(direct, c);
+      const b = await measure(gateway, c);
+      // What this run left in the ledger: its upstream answers, its usage rows, its holds.
+      const snap = await ledgerSnapshot(key, teamId);
+      b.ledger = { ...snap, upstreamOk: snap.upstreamOk - prev.upstreamOk, rows: snap.rows - prev.rows, heldMicros: snap.heldMicros - prev.heldMicros };
+      prev = snap;
+      results.push(a, b);
+      comparisons.push({ stream: direct.stream, connections: c, direct: a, gateway: b, addedP50: b.p50 - a.p50, addedP99: b.p99 - a.p99 });
+    }
+  }
+  const gatewayAcknowledged = results.filter((r) => r.target.startsWith("gateway")).reduce((n, r) => n + r.acknowledged, 0);
+  process.stdout.write("\nFinal usage check (the ledger's outbox reaches D1 by alarm)… ");
+  const final = await ledgerSnapshot(key, teamId, { stableMs: 3000 });
+  const usage = { final, upstream, clientAcknowledged: gatewayAcknowledged, ...usageChecks(final, gatewayAcknowledged) };
+  process.stdout.write(`${final.waitedMs} ms\n`);
+
+  // ---- report
+  console.log(`\nResults (req/s = autocannon's mean of per-second samples; latencies from request written to last byte, exact, 2xx only):\n`);
+  console.log(
+    table(
+      ["run", "conn", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests", "non-2xx", "errors"],
+      results.map((r) => [r.label, r.connections, r.reqPerSec.toFixed(0), ms(r.p50), ms(r.p90), ms(r.p99), ms(r.max), r.total, r.non2xx, r.timeouts ? `${r.errors} (${r.timeouts} timeouts)` : r.errors]),
+    ),
+  );
+  console.log("\nAdded by the gateway (gateway minus direct):");
+  for (const cmp of comparisons) {
+    const kind = cmp.stream ? "streaming (time to last byte)" : "JSON";
+    const p50ok = cmp.addedP50 <= TARGET_ADDED_P50_MS;
+    const p99ok = cmp.addedP99 <= TARGET_ADDED_P99_MS;
+    console.log(
+      `  ${kind}, ${cmp.connections} conn: p50 ${signed(cmp.addedP50)} ms (target <= ${TARGET_ADDED_P50_MS}): ${p50ok ? "PASS" : "FAIL"};` +
+        ` p99 ${signed(cmp.addedP99)} ms (target <= ${TARGET_ADDED_P99_MS}): ${p99ok ? "PASS" : "FAIL"}`,
+    );
+    const f = floors[cmp.connections];
+    console.log(`    of which wrangler dev's floor (GET /healthz, no storage): p50 ${ms(f.p50)} ms, p99 ${ms(f.p99)} ms; beyond it: p50 ${signed(cmp.addedP50 - f.p50)} ms, p99 ${signed(cmp.addedP99 - f.p99)} ms`);
+    cmp.pass = { p50: p50ok, p99: p99ok };
+  }
+  if (results.some((r) => r.cpu)) {
+    console.log(`\nCPU during each measured run (cores busy on average; the machine has ${facts.cpus}):`);
+    for (const r of results) {
+      const label = `${r.label}, ${r.connections} conn`.padEnd(60);
+      console.log(r.cpu ? `  ${label} workerd ${r.cpu.workerd ?? "?"}  wrangler (node) ${r.cpu.wrangler ?? "?"}  this process (autocannon + fake) ${r.cpu.bench}` : `  ${label} n/a`);
+    }
+  }
+  for (const r of results) {
+    if (r.reloaded) console.log(`  NOTE: wrangler dev reloaded the Worker during ${r.label} (a source file changed): its figures, and any 503s, come from that restart`);
+    if (r.contended) console.log(`  NOTE: another workerd ran during ${r.label}: its figures are lower than the machine can do`);
+    const odd = Object.entries(r.statusCodes).filter(([code]) => !code.startsWith("2"));
+    if (odd.length) console.log(`  ${r.label}: non-2xx status codes ${JSON.stringify(Object.fromEntries(odd))}`);
+  }
+  console.log(`\nUsage recorded by sysop (GET /v1/usage?team_id=…, GET /v1/teams/{id}/budget), per gateway run (probe + warm-up + measured):`);
+  console.log(
+    table(
+      ["gateway run", "conn", "client 2xx", "upstream 2xx", "usage rows", "unsettled", "held_micros added"],
+      results.filter((r) => r.ledger).map((r) => [r.label, r.connections, r.acknowledged, r.ledger.upstreamOk, r.ledger.rows, r.ledger.upstreamOk - r.ledger.rows, r.ledger.heldMicros]),
+    ).replace(/^/gm, "  "),
+  );
+  console.log(`  (a run's upstream 2xx can exceed its client 2xx by up to 2 x connections: requests in flight when autocannon stopped the warm-up and the run, which the gateway still completed)`);
+  console.log(`\n  totals: upstream answers gateway ${upstream.gateway.ok} 2xx, direct ${upstream.direct.ok} 2xx; gateway 2xx seen by the client ${gatewayAcknowledged}`);
+  for (const [what, ok] of usage.checks) console.log(`  ${ok ? "OK  " : "FAIL"} ${what}`);
+  if (final.rows < final.upstreamOk)
+    console.log(`  ${final.upstreamOk - final.rows} upstream call(s) never settled: their holds stay until the reservation expires (900 s) and are then released, so that usage is never recorded; see the "hung" lines in the server log`);
+  const logs = serverLogSummary();
+  console.log(`\nServer log (${path.relative(root, LOG_FILE)}): ${logs.errorLines} error line(s)`);
+  for (const k of logs.kinds) console.log(`  ${String(k.n).padStart(5)} x ${k.line}`);
+  if (logs.kinds.some((k) => /Network connection lost/.test(k.line)))
+    console.log(`  ("Network connection lost": a request in flight when autocannon closed its connections at the end of a warm-up or run)`);
+  console.log(`\nMachine: node ${facts.node}, ${facts.cpus} CPUs (${facts.cpuModel}); autocannon, the fake, wrangler and workerd share these CPUs.`);
+
+  if (opts.json) {
+    writeFileSync(
+      path.resolve(opts.json),
+      JSON.stringify({ date: new Date().toISOString(), options: opts, machine: facts, results, comparisons: comparisons.map(({ direct, gateway, ...rest }) => ({ ...rest, direct: direct.target, gateway: gateway.target, floorP50: floors[rest.connections].p50, floorP99: floors[rest.connections].p99 })), usage, serverLog: logs }, null, 2) + "\n",
+    );
+    console.log(`JSON written to ${opts.json}`);
+  }
+
+  for (const r of results) if (r.total === 0) console.log(`\nWARNING: ${r.label} completed no request in ${opts.duration} s (the server hung?)`);
+  const failed = results.some((r) => r.reloaded || r.total === 0 || r.non2xx > 0 || r.errors > 0) || !usage.ok;
+  return failed ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  console.error(`\nbench failed: ${err?.stack ?? err}`);
+  code = 1;
+} finally {
+  await stopAll();
+}
+if (!stopping) process.exit(code);
