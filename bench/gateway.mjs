@@ -17,13 +17,14 @@
 // Flags and environment variables: see bench/README.md (or run with --help).
 import autocannon from "autocannon";
 import { build } from "esbuild";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { bin, ensureInstalled, root, wranglerEnv } from "../scripts/env.mjs";
+import { ensureInstalled, root, wranglerEnv } from "../scripts/env.mjs";
+import { createDevServer, expectStatus, installCleanup, makeApi, otherWorkerd, serverCpuBetween, sleep, waitQuiet as waitQuietFor } from "./lib/dev-server.mjs";
 
 // ---------------------------------------------------------------- options
 
@@ -107,7 +108,6 @@ const ANTHROPIC_VERSION = "2023-06-01";
 /** Marks the direct requests, so the fake's counter tells them from the gateway's (which forwards no such header). */
 const DIRECT_MARK = "x-bench-direct";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- the fake provider
 
@@ -161,196 +161,28 @@ async function stopFake() {
   await new Promise((r) => f.close(() => r()));
 }
 
-// ---------------------------------------------------------------- server lifecycle
+// ---------------------------------------------------------------- server, API, CPU (bench/lib)
 
-/** @type {import("node:child_process").ChildProcess | null} */
-let server = null;
-let serverExited = false;
+/** Created once the fake provider listens: the Worker's upstream URLs point at it. */
+let dev = null;
 
-function signalServer(sig) {
-  if (!server || serverExited) return;
-  try {
-    process.kill(-server.pid, sig);
-  } catch (err) {
-    if (err.code !== "ESRCH") throw err;
-  }
-}
-
-async function stopServer() {
-  if (!server) return;
-  if (!serverExited) {
-    signalServer("SIGTERM");
-    const deadline = Date.now() + 5000;
-    while (!serverExited && Date.now() < deadline) await sleep(100);
-  }
-  // wrangler may exit before workerd does: make sure nothing of the group survives.
-  try {
-    process.kill(-server.pid, "SIGKILL");
-  } catch {
-    /* group already gone */
-  }
+function startServer(fakeUrl) {
+  // A fresh sealing key per run.
+  const vars = { ANTHROPIC_BASE_URL: fakeUrl, OPENAI_BASE_URL: fakeUrl, SECRETS_KEY: randomBytes(32).toString("base64") };
+  dev = createDevServer({ host: HOST, port: opts.port, stateDir: STATE_DIR, logFile: LOG_FILE, env, vars });
+  return dev.start();
 }
 
 async function stopAll() {
-  await Promise.allSettled([stopServer(), stopFake()]);
+  await Promise.allSettled([dev?.stop(), stopFake()]);
 }
 
-let stopping = false;
-async function cleanupAndExit(code) {
-  if (stopping) return;
-  stopping = true;
-  await stopAll();
-  process.exit(code);
-}
-process.on("SIGINT", () => {
-  console.error("\nInterrupted: stopping the server and the fake provider…");
-  void cleanupAndExit(130);
-});
-process.on("SIGTERM", () => void cleanupAndExit(143));
-process.on("exit", () => {
-  // Last resort if something exits synchronously: never leave the group running.
-  if (server && !serverExited) {
-    try {
-      process.kill(-server.pid, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  }
-});
-
-function applyMigrations() {
-  rmSync(path.join(root, STATE_DIR), { recursive: true, force: true });
-  const t0 = Date.now();
-  const r = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE_DIR], { cwd: root, env, encoding: "utf8" });
-  if (r.status !== 0) {
-    process.stderr.write(r.stdout ?? "");
-    process.stderr.write(r.stderr ?? "");
-    throw new Error(`wrangler d1 migrations apply failed (exit ${r.status})`);
-  }
-  console.log(`D1 migrations applied to ${STATE_DIR} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
-
-async function portInUse(port) {
-  const net = await import("node:net");
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: HOST, port });
-    sock.once("connect", () => (sock.destroy(), resolve(true)));
-    sock.once("error", () => resolve(false));
-  });
-}
-
-async function startServer(fakeUrl) {
-  if (await portInUse(opts.port)) throw new Error(`something already listens on ${HOST}:${opts.port}; stop it or pass --port`);
-  mkdirSync(path.dirname(LOG_FILE), { recursive: true });
-  const log = createWriteStream(LOG_FILE);
-  await new Promise((r) => log.once("open", r));
-  // A fresh sealing key per run; --var NAME:VALUE splits at the first colon only, so URLs pass.
-  const secretsKey = randomBytes(32).toString("base64");
-  const vars = { ANTHROPIC_BASE_URL: fakeUrl, OPENAI_BASE_URL: fakeUrl, SECRETS_KEY: secretsKey };
-  const args = ["dev", "--ip", HOST, "--port", String(opts.port), "--log-level", "warn", "--persist-to", STATE_DIR];
-  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  // detached: the child calls setsid(), so it leads a new process group (pgid = pid) that
-  // holds wrangler and workerd and that we can signal as a whole with kill(-pgid).
-  server = spawn(bin("wrangler"), args, { cwd: root, env, detached: true, stdio: ["ignore", log, log] });
-  server.on("exit", () => {
-    serverExited = true;
-  });
-  const t0 = Date.now();
-  for (;;) {
-    if (serverExited) throw new Error(`wrangler dev exited before it answered; see ${LOG_FILE}`);
-    if (Date.now() - t0 > 90_000) throw new Error(`wrangler dev did not answer GET /healthz within 90 s; see ${LOG_FILE}`);
-    try {
-      const res = await fetch(`${BASE}/healthz`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(200);
-  }
-  console.log(`wrangler dev (pgid ${server.pid}) answered GET /healthz after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
-
-// ---------------------------------------------------------------- API helpers
-
-async function api(method, pathname, { key, body } = {}) {
-  const headers = {};
-  if (key) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${BASE}${pathname}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json };
-}
-
-function expectStatus(r, status, what) {
-  if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status}: ${JSON.stringify(r.json)}`);
-}
-
-// ---------------------------------------------------------------- CPU accounting (Linux)
-
-const CLK_TCK = 100; // jiffies per second on Linux (USER_HZ)
-
-function procs() {
-  if (!existsSync("/proc")) return [];
-  const out = [];
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      continue; // exited meanwhile
-    }
-    const close = stat.lastIndexOf(")");
-    const comm = stat.slice(stat.indexOf("(") + 1, close);
-    const f = stat.slice(close + 2).split(" "); // f[0] = state (field 3), so field n is f[n - 3]
-    out.push({ pid: Number(pid), comm, pgrp: Number(f[2]), cpuSecs: (Number(f[11]) + Number(f[12])) / CLK_TCK });
-  }
-  return out;
-}
-
-function serverProcs() {
-  if (!server || !existsSync("/proc")) return null;
-  return new Map(procs().filter((p) => p.pgrp === server.pid).map((p) => [p.pid, p]));
-}
-
-/** Cores busy on average between two snapshots (workerd / wrangler's node), and whether workerd restarted. */
-function serverCpuBetween(a, b, seconds) {
-  if (!a || !b) return { cpu: null, reloaded: false };
-  const workerdPids = (m) => [...m.values()].filter((p) => p.comm === "workerd").map((p) => p.pid).sort().join(",");
-  const reloaded = workerdPids(a) !== workerdPids(b);
-  const cpu = {};
-  for (const [pid, p] of b) {
-    const before = a.get(pid);
-    if (!before) continue;
-    const name = p.comm === "workerd" ? "workerd" : "wrangler";
-    cpu[name] = (cpu[name] ?? 0) + (p.cpuSecs - before.cpuSecs);
-  }
-  for (const k of Object.keys(cpu)) cpu[k] = +(cpu[k] / seconds).toFixed(2);
-  return { cpu: reloaded ? null : cpu, reloaded };
-}
-
-/** workerd processes not of our server (other servers or test pools competing for the CPUs). */
-function countWorkerd() {
-  return procs().filter((p) => p.comm === "workerd" && p.pgrp !== server?.pid).length;
-}
-
-async function waitQuiet() {
-  if (opts.quietWait <= 0) return;
-  const t0 = Date.now();
-  let said = false;
-  while (countWorkerd() > 0 && Date.now() - t0 < opts.quietWait * 1000) {
-    if (!said) process.stdout.write(`(another workerd is running; waiting up to ${opts.quietWait} s) `);
-    said = true;
-    await sleep(1000);
-  }
-  if (said) process.stdout.write(countWorkerd() > 0 ? "gave up; " : `quiet after ${((Date.now() - t0) / 1000).toFixed(0)} s; `);
-}
+const isStopping = installCleanup(stopAll, () => dev?.killNow(), "the server and the fake provider");
+const applyMigrations = () => createDevServer({ host: HOST, port: opts.port, stateDir: STATE_DIR, logFile: LOG_FILE, env }).applyMigrations();
+const api = makeApi(BASE);
+const serverProcs = () => dev?.procs() ?? null;
+const countWorkerd = () => otherWorkerd(dev?.pid ?? null);
+const waitQuiet = () => waitQuietFor(opts.quietWait, dev?.pid ?? null);
 
 // ---------------------------------------------------------------- load
 
@@ -686,4 +518,4 @@ try {
 } finally {
   await stopAll();
 }
-if (!stopping) process.exit(code);
+if (!isStopping()) process.exit(code);
