@@ -189,7 +189,18 @@ export class BudgetLedger extends DurableObject<Env> {
     return result;
   }
 
-  async settle(reservationId: string, actual: { micros: number; tokens: number }, usage: UsageDetails): Promise<SettleResult> {
+  /** The org-wide ceiling's side of a settle: found by the team reservation's key; no usage row. */
+  async settleByKey(idempotencyKey: string, actual: { micros: number; tokens: number }): Promise<SettleResult> {
+    const id = this.sql.exec<{ id: string }>("SELECT id FROM reservations WHERE idempotency_key = ?", idempotencyKey).toArray()[0]?.id;
+    return id ? this.settle(id, actual, null) : { ok: false, reason: "not_found" };
+  }
+
+  async releaseByKey(idempotencyKey: string): Promise<void> {
+    const id = this.sql.exec<{ id: string }>("SELECT id FROM reservations WHERE idempotency_key = ?", idempotencyKey).toArray()[0]?.id;
+    if (id) await this.release(id);
+  }
+
+  async settle(reservationId: string, actual: { micros: number; tokens: number }, usage: UsageDetails | null): Promise<SettleResult> {
     const now = this.now();
     const result = this.ctx.storage.transactionSync((): SettleResult => {
       const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE id = ?", reservationId).toArray()[0];
@@ -203,6 +214,9 @@ export class BudgetLedger extends DurableObject<Env> {
       this.apply(r, (c) => spend(unhold(c, r.micros, r.tokens), actual.micros, actual.tokens));
       const after = this.counter(r.windowStart, "team");
       this.sql.exec("UPDATE reservations SET status = 'settled', settled_micros = ?, settled_tokens = ? WHERE id = ?", actual.micros, actual.tokens, r.id);
+      if (usage === null) {
+        return { ok: true, reservation: { ...r, status: "settled", settledMicros: actual.micros, settledTokens: actual.tokens }, softLimitCrossed: this.softAlertOnce(config, r.windowStart, before, after, now) };
+      }
       const record: UsageRecordRow = {
         id: r.id,
         orgId: usage.orgId,

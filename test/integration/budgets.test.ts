@@ -164,6 +164,28 @@ describe("budget ledger", () => {
     expect((await reserve(org.key, { team_id: org.teamId, estimate_micros: 900_000 })).status).toBe(201);
   });
 
+  it("holds every team to the org-wide ceiling, and a team refusal gives the org's hold back", async () => {
+    const org = await signupOrg("ceiling");
+    const other = (await callJson({ method: "POST", path: "/v1/teams", key: org.key, body: { name: "Platform" } }, 201)).body;
+    await callJson({ method: "PUT", path: "/v1/org/budget", key: org.key, body: { period: "monthly", limit_micros: 1_000_000 } }, 200);
+    await setBudget(org.key, org.teamId, { period: "monthly", limit_micros: 800_000 });
+    await setBudget(org.key, other.id, { period: "monthly", limit_micros: 800_000 });
+    const a = await (await reserve(org.key, { team_id: org.teamId, estimate_micros: 700_000 })).json<any>();
+    expect(a.status).toBe("held");
+    // The other team has room, the org has not.
+    const capped = await expectProblem(await reserve(org.key, { team_id: other.id, estimate_micros: 400_000 }), 402);
+    expect(capped).toMatchObject({ reason: "limit_micros", remaining: 300_000, limit: 1_000_000 });
+    // The team refuses (800k limit): the org's hold for it is given back.
+    await expectProblem(await reserve(org.key, { team_id: org.teamId, estimate_micros: 200_000 }), 402);
+    expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ held_micros: 700_000, remaining_micros: 300_000 });
+    // Settling counts against both; releasing frees both.
+    await callJson({ method: "POST", path: "/v1/budgets/settle", key: org.key, body: { team_id: org.teamId, reservation_id: a.id, actual_micros: 600_000 } }, 200);
+    const b = await (await reserve(org.key, { team_id: other.id, estimate_micros: 300_000 })).json<any>();
+    await callJson({ method: "POST", path: "/v1/budgets/release", key: org.key, body: { team_id: other.id, reservation_id: b.id } }, 200);
+    expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ spent_micros: 600_000, held_micros: 0, remaining_micros: 400_000 });
+    expect(await usageSum(org.teamId)).toEqual({ n: 1, cost: 600_000 }); // one usage row, not two
+  });
+
   it("lets billing set budgets and a team lead read their team's, not members", async () => {
     const org = await signupOrg("budget-roles");
     const billing = await memberWithKey(org, "billing");

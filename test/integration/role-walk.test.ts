@@ -112,6 +112,7 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown; 
     "POST /v1/approvals/{approval_id}/cancel": undefined,
     "POST /v1/policies/simulate": { draft: { layer: "team", target_id: f.team, document: { rules: [] } } },
     "PUT /v1/teams/{team_id}/budget": { period: "monthly", limit_micros: 10_000_000 },
+    "PUT /v1/org/budget": { period: "monthly", limit_micros: 100_000_000 },
     "POST /v1/budgets/reserve": { team_id: f.team, estimate_micros: 1000, idempotency_key: unique("walk") },
     "POST /v1/budgets/settle": { team_id: f.team, reservation_id: f.reservations.settle, actual_micros: 900 },
     "POST /v1/budgets/release": { team_id: f.team, reservation_id: f.reservations.release },

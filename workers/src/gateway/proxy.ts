@@ -11,7 +11,7 @@ import { gatewaySettings } from "./settings";
 import { resolvePrice } from "../domain/prices/resolve";
 import { costMicros, estimateMicros, promptTokens } from "../domain/prices/cost";
 import type { TokenUsage } from "../domain/prices/types";
-import { budgetLedger } from "../governance/desk";
+import { releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
 import { decide } from "../governance/decision-input";
 import { refusalToProblem } from "../routes/budgets";
 import { RESPONSE_HEADERS, type ProviderSpec } from "./providers";
@@ -64,9 +64,8 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   const apiKey = settings.apiKey;
   if (!apiKey) return fail({ kind: "unavailable", detail: `The org has no ${spec.name} key; an admin sets it with PUT /v1/org/providers/${spec.name}.` });
 
-  const ledger = budgetLedger(c.env, teamId);
   const outputCap = estimate.maxOutputTokens ?? DEFAULT_OUTPUT_CAP;
-  const reserved = await ledger.reserve({
+  const reserved = await reserveWithCeiling(c.env, me.orgId, teamId, {
     idempotencyKey: `gw:${c.var.requestId}`,
     micros: estimateMicros(estimate.inputTokens, outputCap, price.price),
     tokens: estimate.inputTokens + outputCap,
@@ -83,10 +82,10 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
     if (finished) return;
     finished = true;
     if (!usage) {
-      await ledger.release(reservationId);
+      await releaseWithCeiling(c.env, me.orgId, teamId, reservationId);
       return;
     }
-    await ledger.settle(reservationId, { micros: costMicros(usage, price.price), tokens: tokensOf(usage) }, {
+    await settleWithCeiling(c.env, me.orgId, teamId, reservationId, { micros: costMicros(usage, price.price), tokens: tokensOf(usage) }, {
       orgId: me.orgId,
       teamId,
       taskId,

@@ -13,6 +13,7 @@ import { can } from "../domain/authz/roles";
 import { PERIODS } from "../domain/budget/period";
 import { recordAudit } from "../audit/record";
 import { budgetLedger } from "../governance/desk";
+import { orgLedger, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
 import { notifyTeam } from "../integrations/slack/notify";
 import type { LedgerConfig, LedgerStatus, Reservation, ReserveResult } from "../../../durable-objects/budget-ledger";
 import { defineRoute, json, jsonBody, TeamId, TeamIdParams, Timestamp } from "./common";
@@ -105,6 +106,18 @@ const releaseRoute = defineRoute({ method: "post", path: "/budgets/release", tag
 
 type History = Awaited<ReturnType<ReturnType<typeof budgetLedger>["history"]>>;
 
+const ledgerConfig = (b: z.infer<typeof BudgetPut>): LedgerConfig => ({
+  period: b.period,
+  customDays: b.custom_days,
+  anchor: b.anchor,
+  limitMicros: b.limit_micros,
+  softLimitMicros: b.soft_limit_micros,
+  limitTokens: b.limit_tokens,
+  perUserMicros: b.per_user_micros,
+  perRepoMicros: b.per_repo_micros,
+  perAgentMicros: b.per_agent_micros,
+});
+
 function budgetView(teamId: string, s: LedgerStatus, history: History = []): z.infer<typeof BudgetView> {
   const c = s.config;
   return {
@@ -166,6 +179,23 @@ export function refusalToProblem(result: Extract<ReserveResult, { ok: false }>):
   });
 }
 
+const OrgBudgetView = z
+  .object({
+    budget: BudgetPut.nullable(),
+    period: z.object({ start: Timestamp, end: Timestamp }),
+    spent_micros: z.number().int(),
+    held_micros: z.number().int(),
+    remaining_micros: z.number().int().nullable(),
+  })
+  .openapi("OrgBudget");
+const getOrgRoute = defineRoute({ method: "get", path: "/org/budget", tags: ["budgets"], summary: "The org-wide ceiling across teams and this period's spend", access: "budgets:read", responses: { 200: json(OrgBudgetView, "The ceiling") } });
+const putOrgRoute = defineRoute({ method: "put", path: "/org/budget", tags: ["budgets"], summary: "Set the org-wide ceiling (every team's reservation must also fit in it)", access: "budgets:write", request: { body: jsonBody(BudgetPut) }, responses: { 200: json(OrgBudgetView, "The ceiling") } });
+
+const orgBudgetView = (s: LedgerStatus) => {
+  const v = budgetView("", s);
+  return { budget: v.budget, period: v.period, spent_micros: v.spent_micros, held_micros: v.held_micros, remaining_micros: v.remaining_micros };
+};
+
 /** A reservation is settled or released by whoever made it, or by someone who sets budgets. */
 async function ownReservation(c: Context<AppEnv>, teamId: string, reservationId: string): Promise<void> {
   const r = (await budgetLedger(c.env, teamId).getReservation(reservationId)) ?? notFound("reservation");
@@ -174,6 +204,17 @@ async function ownReservation(c: Context<AppEnv>, teamId: string, reservationId:
 }
 
 export const budgetRoutes = newRouter()
+  .openapi(getOrgRoute, async (c) => {
+    authorize(c, "budgets:read");
+    return c.json(orgBudgetView(await orgLedger(c.env, c.var.principal.orgId).status()), 200);
+  })
+  .openapi(putOrgRoute, async (c) => {
+    authorize(c, "budgets:write");
+    const b = c.req.valid("json");
+    const status = await orgLedger(c.env, c.var.principal.orgId).configure(ledgerConfig(b));
+    await recordAudit(c, c.var.principal.orgId, [{ action: "budget.org_ceiling_set", target: { type: "org", id: c.var.principal.orgId }, details: { ...b } }]);
+    return c.json(orgBudgetView(status), 200);
+  })
   .openapi(getRoute, async (c) => {
     const team = await findTeam(database(c.env), c.var.principal.orgId, c.req.valid("param").team_id);
     authorize(c, "budgets:read", team.id);
@@ -185,18 +226,7 @@ export const budgetRoutes = newRouter()
     const team = await findTeam(database(c.env), c.var.principal.orgId, c.req.valid("param").team_id);
     authorize(c, "budgets:write");
     const b = c.req.valid("json");
-    const config: LedgerConfig = {
-      period: b.period,
-      customDays: b.custom_days,
-      anchor: b.anchor,
-      limitMicros: b.limit_micros,
-      softLimitMicros: b.soft_limit_micros,
-      limitTokens: b.limit_tokens,
-      perUserMicros: b.per_user_micros,
-      perRepoMicros: b.per_repo_micros,
-      perAgentMicros: b.per_agent_micros,
-    };
-    const status = await budgetLedger(c.env, team.id).configure(config);
+    const status = await budgetLedger(c.env, team.id).configure(ledgerConfig(b));
     await recordAudit(c, team.orgId, [{ action: "budget.set", target: { type: "team", id: team.id }, details: { ...b } }]);
     return c.json(budgetView(team.id, status), 200);
   })
@@ -207,7 +237,7 @@ export const budgetRoutes = newRouter()
     const key = c.req.header("idempotency-key") ?? b.idempotency_key;
     if (!key) fail({ kind: "validation", detail: "Invalid header.idempotency-key.", issues: [{ path: "header.idempotency-key", message: "send an Idempotency-Key header (or idempotency_key)", code: "required" }] });
     const team = await findTeam(database(c.env), me.orgId, b.team_id);
-    const result = await budgetLedger(c.env, team.id).reserve({
+    const result = await reserveWithCeiling(c.env, team.orgId, team.id, {
       // Keys are per principal: one caller's retry can never collide with another's.
       idempotencyKey: `${me.id}:${key}`,
       micros: b.estimate_micros,
@@ -226,7 +256,7 @@ export const budgetRoutes = newRouter()
     const b = c.req.valid("json");
     const team = await findTeam(database(c.env), c.var.principal.orgId, b.team_id);
     await ownReservation(c, team.id, b.reservation_id);
-    const result = await budgetLedger(c.env, team.id).settle(b.reservation_id, { micros: b.actual_micros, tokens: b.actual_tokens }, {
+    const result = await settleWithCeiling(c.env, team.orgId, team.id, b.reservation_id, { micros: b.actual_micros, tokens: b.actual_tokens }, {
       orgId: team.orgId,
       teamId: team.id,
       taskId: b.task_id ?? null,
@@ -245,7 +275,7 @@ export const budgetRoutes = newRouter()
     const b = c.req.valid("json");
     const team = await findTeam(database(c.env), c.var.principal.orgId, b.team_id);
     await ownReservation(c, team.id, b.reservation_id);
-    const result = await budgetLedger(c.env, team.id).release(b.reservation_id);
+    const result = await releaseWithCeiling(c.env, team.orgId, team.id, b.reservation_id);
     if (!result.ok) return result.reason === "not_found" ? notFound("reservation") : conflict("The reservation is settled; it can no longer be released.");
     return c.json(reservationView(team.id, result.reservation), 200);
   });
