@@ -3,13 +3,13 @@
 // and times three evaluators on the same requests: sysop's indexed CompiledPolicySet, the
 // LinearPolicySet scan, and the same rules as Cedar policies (@cedar-policy/cedar-wasm,
 // preparsed). Exits 1 if any two disagree on any decision. See bench/README.md.
-import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { importBundled } from "./lib/bundle.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -59,38 +59,19 @@ const opts = parseArgs(process.argv.slice(2));
 
 // ---------------------------------------------------------------- the domain, bundled
 
-/** Bundles the TypeScript evaluator (and picomatch) into one ESM file under .wrangler/ and imports it. */
+/** Bundles the TypeScript evaluator (and picomatch) into one ESM file and imports it. */
 async function loadDomain() {
-  const dir = path.join(root, ".wrangler", "bench-decisions");
-  mkdirSync(dir, { recursive: true });
-  const outfile = path.join(dir, `policy-${process.pid}.mjs`);
-  const { metafile } = await build({
-    stdin: {
-      contents: [
-        'export { CompiledPolicySet, compilePolicySet } from "./compile";',
-        'export { LinearPolicySet } from "./linear";',
-        'export { effectiveRisk } from "./risk";',
-        'export { normaliseCommand } from "./patterns";',
-      ].join("\n"),
-      resolveDir: path.join(root, "workers/src/domain/policy"),
-      sourcefile: "bench-entry.ts",
-      loader: "ts",
-    },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile,
-    logLevel: "warning",
-    absWorkingDir: root,
-    metafile: true,
+  const { module, inputs } = await importBundled({
+    name: "policy",
+    resolveDir: "workers/src/domain/policy",
+    exports: [
+      'export { CompiledPolicySet, compilePolicySet } from "./compile";',
+      'export { LinearPolicySet } from "./linear";',
+      'export { effectiveRisk } from "./risk";',
+      'export { normaliseCommand } from "./patterns";',
+    ],
   });
-  const sources = Object.keys(metafile.inputs).filter((f) => f.startsWith("workers/") && existsSync(path.join(root, f)));
-  try {
-    return { ...(await import(pathToFileURL(outfile).href)), sources };
-  } finally {
-    rmSync(outfile, { force: true });
-  }
+  return { ...module, sources: inputs.filter((f) => f.startsWith("workers/") && existsSync(path.join(root, f))) };
 }
 
 // ---------------------------------------------------------------- deterministic generation

@@ -16,14 +16,13 @@
 //   6. stop the server's whole process group and the fake, also on error and Ctrl-C.
 // Flags and environment variables: see bench/README.md (or run with --help).
 import autocannon from "autocannon";
-import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { ensureInstalled, root, wranglerEnv } from "../scripts/env.mjs";
+import { importBundled } from "./lib/bundle.mjs";
 import { createDevServer, expectStatus, installCleanup, makeApi, otherWorkerd, serverCpuBetween, sleep, waitQuiet as waitQuietFor } from "./lib/dev-server.mjs";
 
 // ---------------------------------------------------------------- options
@@ -101,7 +100,6 @@ const HOST = "127.0.0.1";
 const BASE = `http://${HOST}:${opts.port}`;
 const STATE_DIR = ".wrangler/bench-gateway-state"; // relative to the repo root (wrangler's cwd)
 const LOG_FILE = path.join(root, ".wrangler/bench-logs/wrangler-dev-gateway.log");
-const BUILD_DIR = path.join(root, ".wrangler/bench-gateway");
 const env = { ...wranglerEnv, CI: "1" };
 const MODEL = "claude-sonnet-4-5";
 const ANTHROPIC_VERSION = "2023-06-01";
@@ -116,29 +114,14 @@ let fake = null;
 /** Upstream answers the fake finished, by who asked and status class. */
 const upstream = { direct: { ok: 0, other: 0 }, gateway: { ok: 0, other: 0 } };
 
-/** Bundles the fake (TypeScript) and its keys into one ESM file under .wrangler/ and imports it. */
+/** Bundles the fake (TypeScript) and its keys into one ESM file and imports it. */
 async function loadFake() {
-  mkdirSync(BUILD_DIR, { recursive: true });
-  const outfile = path.join(BUILD_DIR, `fake-llm-${process.pid}.mjs`);
-  await build({
-    stdin: {
-      contents: ['export { startFakeLlm } from "./fake-llm";', 'export { FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY } from "./keys";'].join("\n"),
-      resolveDir: path.join(root, "test/fakes"),
-      sourcefile: "bench-gateway-entry.ts",
-      loader: "ts",
-    },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile,
-    logLevel: "warning",
+  const { module } = await importBundled({
+    name: "fake-llm",
+    resolveDir: "test/fakes",
+    exports: ['export { startFakeLlm } from "./fake-llm";', 'export { FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY } from "./keys";'],
   });
-  try {
-    return await import(pathToFileURL(outfile).href);
-  } finally {
-    rmSync(outfile, { force: true });
-  }
+  return module;
 }
 
 async function startFake(mod) {

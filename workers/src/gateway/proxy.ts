@@ -11,9 +11,8 @@ import { gatewaySettings } from "./settings";
 import { resolvePrice } from "../domain/prices/resolve";
 import { costMicros, estimateMicros, promptTokens } from "../domain/prices/cost";
 import type { TokenUsage } from "../domain/prices/types";
-import { releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
+import { refusalToProblem, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
 import { decide } from "../governance/decision-input";
-import { refusalToProblem } from "../routes/budgets";
 import { RESPONSE_HEADERS, type ProviderSpec } from "./providers";
 
 /** When a request sets no output cap, reserve for this many output tokens. */

@@ -4,6 +4,7 @@
 // of the team reservation finds the org's by that key.
 import type { Env } from "../env";
 import type { ReserveRequest, ReserveResult, UsageDetails } from "../../../durable-objects/budget-ledger";
+import { fail } from "../domain/errors";
 import { budgetLedger } from "./desk";
 
 export const orgLedger = (env: Pick<Env, "BUDGET_LEDGER">, orgId: string) => budgetLedger(env, `org:${orgId}`);
@@ -27,4 +28,17 @@ export async function releaseWithCeiling(env: Env, orgId: string, teamId: string
   const result = await budgetLedger(env, teamId).release(reservationId);
   if (result.ok) await orgLedger(env, orgId).releaseByKey(result.reservation.idempotencyKey);
   return result;
+}
+
+/** A refusal from either ledger, as the one 402 problem (what is left, when it resets). */
+export function refusalToProblem(result: Extract<ReserveResult, { ok: false }>): never {
+  return fail({
+    kind: "budget_refused",
+    detail: `The reservation does not fit: ${result.reason.replace("_", " ")} (${result.remaining} of ${result.limit} ${result.unit} left this period).`,
+    reason: result.reason,
+    unit: result.unit,
+    limit: result.limit,
+    remaining: result.remaining,
+    resetsAt: new Date(result.resetsAt).toISOString(),
+  });
 }

@@ -13,9 +13,9 @@ import { can } from "../domain/authz/roles";
 import { PERIODS } from "../domain/budget/period";
 import { recordAudit } from "../audit/record";
 import { budgetLedger } from "../governance/desk";
-import { orgLedger, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
+import { orgLedger, refusalToProblem, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
 import { notifyTeam } from "../integrations/slack/notify";
-import type { LedgerConfig, LedgerStatus, Reservation, ReserveResult } from "../../../durable-objects/budget-ledger";
+import type { LedgerConfig, LedgerStatus, Reservation } from "../../../durable-objects/budget-ledger";
 import { defineRoute, json, jsonBody, TeamId, TeamIdParams, Timestamp } from "./common";
 
 const Micros = z.number().int().min(0).max(1e15).openapi({ description: "integer micro-dollars (1 USD = 1,000,000)" });
@@ -166,18 +166,6 @@ async function softLimitCrossed(c: Context<AppEnv>, orgId: string, teamId: strin
   );
 }
 
-/** Refused → the one 402 problem; otherwise the reservation. */
-export function refusalToProblem(result: Extract<ReserveResult, { ok: false }>): never {
-  return fail({
-    kind: "budget_refused",
-    detail: `The reservation does not fit: ${result.reason.replace("_", " ")} (${result.remaining} of ${result.limit} ${result.unit} left this period).`,
-    reason: result.reason,
-    unit: result.unit,
-    limit: result.limit,
-    remaining: result.remaining,
-    resetsAt: new Date(result.resetsAt).toISOString(),
-  });
-}
 
 const OrgBudgetView = z
   .object({
