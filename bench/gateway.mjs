@@ -35,6 +35,11 @@ const HELP = `Usage: node bench/gateway.mjs [options]   (or: npm run bench:gatew
   --connections <n>     concurrent connections                (env BENCH_CONNECTIONS, default 10)
   --no-serial           skip the second pass with 1 connection (no queueing: the gateway's own cost)
   --no-stream           skip the streaming variant (stream: true, time to the last byte)
+  --upstream-ms <n>     the fake provider's own answer time, ms, for direct and gateway alike
+                        (env BENCH_UPSTREAM_MS, default 0: the provider answers at once, so
+                        10 connections saturate the 2-core machine and the figure is queueing)
+  --selfhost            serve with scripts/selfhost.mjs (npm run build, then the bundle on
+                        workerd through Miniflare: no wrangler dev proxy) instead of wrangler dev
   --port <n>            port for wrangler dev                 (env BENCH_GATEWAY_PORT, default 8798)
   --json <file>         also write the results as JSON to <file>
   --quiet-wait <s>      before each measured run, wait up to <s> for other workerd processes
@@ -53,6 +58,8 @@ function parseArgs(argv) {
     port: Number(process.env.BENCH_GATEWAY_PORT ?? 8798),
     json: undefined,
     quietWait: Number(process.env.BENCH_QUIET_WAIT ?? 120),
+    upstreamMs: Number(process.env.BENCH_UPSTREAM_MS ?? 0),
+    selfhost: false,
   };
   const num = (name, v) => {
     const n = Number(v);
@@ -70,6 +77,8 @@ function parseArgs(argv) {
       case "--connections": opts.connections = num(flag, value()); break;
       case "--no-serial": opts.serial = false; break;
       case "--no-stream": opts.stream = false; break;
+      case "--selfhost": opts.selfhost = true; break;
+      case "--upstream-ms": opts.upstreamMs = num(flag, value()); break;
       case "--port": opts.port = num(flag, value()); break;
       case "--json": opts.json = value(); break;
       case "--quiet-wait": opts.quietWait = num(flag, value()); break;
@@ -126,7 +135,7 @@ async function loadFake() {
 
 async function startFake(mod) {
   // Port 0: the kernel picks a free one; the server says which.
-  fake = await mod.startFakeLlm(0, { anthropicKey: mod.FAKE_ANTHROPIC_KEY, openaiKey: mod.FAKE_OPENAI_KEY });
+  fake = await mod.startFakeLlm(0, { anthropicKey: mod.FAKE_ANTHROPIC_KEY, openaiKey: mod.FAKE_OPENAI_KEY, responseDelayMs: opts.upstreamMs });
   // A second listener beside the fake's own handler: count what it answered, and to whom.
   fake.on("request", (req, res) => {
     const who = req.headers[DIRECT_MARK] ? upstream.direct : upstream.gateway;
@@ -152,7 +161,7 @@ let dev = null;
 function startServer(fakeUrl) {
   // A fresh sealing key per run.
   const vars = { ANTHROPIC_BASE_URL: fakeUrl, OPENAI_BASE_URL: fakeUrl, SECRETS_KEY: randomBytes(32).toString("base64") };
-  dev = createDevServer({ host: HOST, port: opts.port, stateDir: STATE_DIR, logFile: LOG_FILE, env, vars });
+  dev = createDevServer({ host: HOST, port: opts.port, stateDir: STATE_DIR, logFile: LOG_FILE, env, vars, selfhost: opts.selfhost });
   return dev.start();
 }
 
@@ -161,7 +170,7 @@ async function stopAll() {
 }
 
 const isStopping = installCleanup(stopAll, () => dev?.killNow(), "the server and the fake provider");
-const applyMigrations = () => createDevServer({ host: HOST, port: opts.port, stateDir: STATE_DIR, logFile: LOG_FILE, env }).applyMigrations();
+const applyMigrations = () => createDevServer({ host: HOST, port: opts.port, stateDir: STATE_DIR, logFile: LOG_FILE, env, selfhost: opts.selfhost }).applyMigrations();
 const api = makeApi(BASE);
 const serverProcs = () => dev?.procs() ?? null;
 const countWorkerd = () => otherWorkerd(dev?.pid ?? null);
@@ -351,7 +360,8 @@ async function main() {
   const facts = machineFacts();
   console.log(
     `sysop LLM gateway benchmark: ${opts.connections} connections${opts.serial ? " (and 1)" : ""}, ${opts.duration} s per run (+${opts.warmup} s warm-up)` +
-      `, ${opts.stream ? "JSON and streaming" : "JSON only"}`,
+      `, ${opts.stream ? "JSON and streaming" : "JSON only"}, the fake provider answers after ${opts.upstreamMs} ms` +
+      `, served by ${opts.selfhost ? "scripts/selfhost.mjs (workerd through Miniflare)" : "wrangler dev"}`,
   );
   console.log(`node ${facts.node}, ${facts.cpus} CPUs (${facts.cpuModel}), ${facts.memGiB} GiB, ${facts.os}, wrangler ${facts.wrangler}, autocannon ${facts.autocannon}`);
   if (facts.git) console.log(`commit ${facts.git.commit}${facts.git.dirty ? `, plus ${facts.git.dirty} uncommitted change(s) under workers/, durable-objects/, d1-migrations/ or wrangler.toml` : ", Worker sources clean"}`);
@@ -360,6 +370,11 @@ async function main() {
   const mod = await loadFake();
   const fakeUrl = await startFake(mod);
   console.log(`fake provider (test/fakes/fake-llm.ts, in this process) at ${fakeUrl}`);
+  if (opts.selfhost) {
+    // The bundle the self-hosted server runs: this checkout's Worker, built now.
+    const built = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "-s", "build"], { cwd: root, env, encoding: "utf8" });
+    if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stdout}${built.stderr}`);
+  }
   applyMigrations();
   await startServer(fakeUrl);
 
@@ -444,7 +459,7 @@ async function main() {
         ` p99 ${signed(cmp.addedP99)} ms (target <= ${TARGET_ADDED_P99_MS}): ${p99ok ? "PASS" : "FAIL"}`,
     );
     const f = floors[cmp.connections];
-    console.log(`    of which wrangler dev's floor (GET /healthz, no storage): p50 ${ms(f.p50)} ms, p99 ${ms(f.p99)} ms; beyond it: p50 ${signed(cmp.addedP50 - f.p50)} ms, p99 ${signed(cmp.addedP99 - f.p99)} ms`);
+    console.log(`    of which the server's floor (GET /healthz, no storage): p50 ${ms(f.p50)} ms, p99 ${ms(f.p99)} ms; beyond it: p50 ${signed(cmp.addedP50 - f.p50)} ms, p99 ${signed(cmp.addedP99 - f.p99)} ms`);
     cmp.pass = { p50: p50ok, p99: p99ok };
   }
   if (results.some((r) => r.cpu)) {

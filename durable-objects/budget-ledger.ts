@@ -195,6 +195,22 @@ export class BudgetLedger extends DurableObject<Env> {
     return id ? this.settle(id, actual, null) : { ok: false, reason: "not_found" };
   }
 
+  /**
+   * Takes back a hold that was one half of a pair whose other half was refused (the org's
+   * ceiling and the team's budget): the row goes too, so a retry with the same key is asked
+   * afresh instead of replaying a hold that no longer counts.
+   */
+  async undoByKey(idempotencyKey: string): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", idempotencyKey).toArray()[0];
+      if (!row) return;
+      const r = toReservation(row);
+      if (r.status !== "held") return;
+      this.apply(r, (c) => unhold(c, r.micros, r.tokens));
+      this.sql.exec("DELETE FROM reservations WHERE id = ?", r.id);
+    });
+  }
+
   async releaseByKey(idempotencyKey: string): Promise<void> {
     const id = this.sql.exec<{ id: string }>("SELECT id FROM reservations WHERE idempotency_key = ?", idempotencyKey).toArray()[0]?.id;
     if (id) await this.release(id);

@@ -10,6 +10,7 @@ import { CompiledPolicySet } from "../workers/src/domain/policy/compile";
 import { requestHash } from "../workers/src/domain/policy/request-hash";
 import type { DecisionInput, MatchedRule, PolicyDecision } from "../workers/src/domain/policy/types";
 import { auditDraft } from "../workers/src/audit/record";
+import type { AuditDraft } from "../workers/src/domain/audit/chain";
 import { newId } from "../workers/src/domain/identity/ids";
 import type { Approval } from "../workers/src/domain/approvals/approval";
 import { approvalDesk } from "../workers/src/governance/desk";
@@ -17,6 +18,8 @@ import { CREDENTIAL_CACHE_MS } from "../workers/src/auth/credential-cache";
 
 /** A safety net: even if a change notification were lost, a cached policy set is this fresh. */
 const POLICY_CACHE_MS = 60_000;
+/** Gateway decisions appended to the chain per call. */
+const AUDIT_BATCH = 100;
 
 export interface DeskRequest {
   orgId: string;
@@ -43,7 +46,8 @@ export interface DeskAnswer {
   teamId: string | null;
   repoRegistered: boolean;
   approval: Approval | null;
-  auditSeq: number;
+  /** Null for a gateway decision: it is appended to the chain in the next batch. */
+  auditSeq: number | null;
 }
 
 export interface DeskRefusal {
@@ -124,7 +128,15 @@ export class DecisionDesk extends DurableObject<Env> {
       client: req.client,
     };
     const draft = await auditDraft(this.env.ARTIFACTS, req.asker, { action: "decision.made", target: { type: "repo", id: req.input.repoName }, details }, req.evidence);
-    const [event] = await this.env.AUDIT_CHAIN.getByName(req.orgId).append(req.orgId, [draft]);
+    let auditSeq: number | null = null;
+    if (req.noApproval) {
+      // A model call through the gateway: its usage row is the durable record of what it
+      // did, so the decision joins the chain in the next batch instead of on the call's path.
+      this.queueAudit(req.orgId, draft);
+    } else {
+      const [event] = await this.env.AUDIT_CHAIN.getByName(req.orgId).append(req.orgId, [draft]);
+      auditSeq = event!.seq;
+    }
     return {
       decisionId,
       decision,
@@ -136,8 +148,46 @@ export class DecisionDesk extends DurableObject<Env> {
       teamId,
       repoRegistered: set.isRegistered(req.input.repoName),
       approval,
-      auditSeq: event!.seq,
+      auditSeq,
     };
+  }
+
+  /** Gateway decisions waiting for the chain, appended in batches by one loop at a time. */
+  private auditQueue: AuditDraft[] = [];
+  private auditFlushing: Promise<void> | null = null;
+
+  private queueAudit(orgId: string, draft: AuditDraft): void {
+    this.auditQueue.push(draft);
+    this.auditFlushing ??= this.flushAudit(orgId).finally(() => {
+      this.auditFlushing = null;
+    });
+    this.ctx.waitUntil(this.auditFlushing);
+  }
+
+  private async flushAudit(orgId: string): Promise<void> {
+    let failures = 0;
+    while (this.auditQueue.length > 0) {
+      const batch = this.auditQueue.splice(0, AUDIT_BATCH);
+      try {
+        await this.env.AUDIT_CHAIN.getByName(orgId).append(orgId, batch);
+        failures = 0;
+      } catch (err) {
+        // Back to the front, in order; a chain that keeps failing is logged, not spun on.
+        this.auditQueue.unshift(...batch);
+        if (++failures >= 5) {
+          console.error(JSON.stringify({ level: "error", msg: "decision audit append failed", orgId, queued: this.auditQueue.length, error: String(err) }));
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 100 * 2 ** failures));
+      }
+    }
+  }
+
+  /** Test hook: resolves once every queued gateway decision is in the chain. */
+  async drainAudit(orgId: string): Promise<number> {
+    if (this.auditQueue.length > 0 && !this.auditFlushing) this.auditFlushing = this.flushAudit(orgId).finally(() => (this.auditFlushing = null));
+    while (this.auditFlushing) await this.auditFlushing;
+    return this.auditQueue.length;
   }
 
   /** A key was revoked, or a principal removed or given other roles. */

@@ -38,10 +38,11 @@ const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1]
 const durableObjects = Object.fromEntries(
   [...toml.matchAll(/\[\[durable_objects\.bindings\]\]\s*name\s*=\s*"([^"]+)"\s*class_name\s*=\s*"([^"]+)"/g)].map((m) => [m[1], { className: m[2], useSQLite: true }]),
 );
-// Secrets come from the environment, never from a file in the repo.
-for (const secret of ["SECRETS_KEY", "SLACK_SIGNING_SECRETS"]) if (process.env[secret]) vars[secret] = process.env[secret];
+// Secrets come from the environment, never from a file in the repo; so may the providers'
+// base URLs (an air-gapped install points them at its own egress proxy).
+for (const name of ["SECRETS_KEY", "SLACK_SIGNING_SECRETS", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL"]) if (process.env[name]) vars[name] = process.env[name];
 
-const mf = new Miniflare({
+const config = {
   scriptPath: opts.script,
   modules: true,
   modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
@@ -54,12 +55,13 @@ const mf = new Miniflare({
   d1Persist: path.join(opts.data, "d1"),
   r2Persist: path.join(opts.data, "r2"),
   durableObjectsPersist: path.join(opts.data, "do"),
-  host: opts.host,
-  port: Number(opts.port),
-});
+};
 
-// Apply migrations the way `wrangler d1 migrations apply` does (same d1_migrations table).
-const db = await mf.getD1Database("DB");
+// Apply migrations the way `wrangler d1 migrations apply` does (same d1_migrations table),
+// from a private instance on a loopback port the kernel picks: the public port opens only
+// once the schema is in place, so no request meets a missing table.
+const migrator = new Miniflare({ ...config, host: "127.0.0.1", port: 0 });
+const db = await migrator.getD1Database("DB");
 await db.exec("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)");
 const applied = new Set((await db.prepare("SELECT name FROM d1_migrations").all()).results.map((r) => r.name));
 const dir = path.join(root, "d1-migrations");
@@ -70,7 +72,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
   await db.batch([...statements.map((s) => db.prepare(s)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(file)]);
   console.log(`applied ${file}`);
 }
+await migrator.dispose();
 
+const mf = new Miniflare({ ...config, host: opts.host, port: Number(opts.port) });
 const url = await mf.ready;
 console.log(`sysop (self-hosted workerd) on ${url} — data in ${opts.data}`);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => mf.dispose().then(() => process.exit(0)));

@@ -11,11 +11,15 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * A `wrangler dev` serving this repo on host:port with its own --persist-to state dir.
  * `vars` become `--var NAME:VALUE` (split at the first colon, so URLs pass).
+ * With `selfhost: true`, the self-hosted server instead (scripts/selfhost.mjs: the bundle in
+ * dist/ on workerd through Miniflare, no wrangler in between; it applies its own migrations;
+ * `vars` go in its environment).
  */
-export function createDevServer({ host, port, stateDir, logFile, env, vars = {} }) {
+export function createDevServer({ host, port, stateDir, logFile, env, vars = {}, selfhost = false }) {
   /** @type {import("node:child_process").ChildProcess | null} */
   let child = null;
   let exited = false;
+  const what = selfhost ? "scripts/selfhost.mjs" : "wrangler dev";
 
   const signal = (sig) => {
     if (!child || exited) return;
@@ -50,6 +54,7 @@ export function createDevServer({ host, port, stateDir, logFile, env, vars = {} 
 
     applyMigrations({ keepState = false } = {}) {
       if (!keepState) rmSync(path.join(root, stateDir), { recursive: true, force: true });
+      if (selfhost) return; // scripts/selfhost.mjs applies them when it starts
       const t0 = Date.now();
       const r = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { cwd: root, env, encoding: "utf8" });
       if (r.status !== 0) {
@@ -70,14 +75,21 @@ export function createDevServer({ host, port, stateDir, logFile, env, vars = {} 
       for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
       // detached: the child calls setsid(), so it leads a new process group (pgid = pid) that
       // holds wrangler and workerd and that we can signal as a whole with kill(-pgid).
-      child = spawn(bin("wrangler"), args, { cwd: root, env, detached: true, stdio: ["ignore", log, log] });
+      child = selfhost
+        ? spawn(process.execPath, [path.join(root, "scripts/selfhost.mjs"), "--data", path.join(root, stateDir), "--host", host, "--port", String(port)], {
+            cwd: root,
+            env: { ...env, ...vars },
+            detached: true,
+            stdio: ["ignore", log, log],
+          })
+        : spawn(bin("wrangler"), args, { cwd: root, env, detached: true, stdio: ["ignore", log, log] });
       child.on("exit", () => {
         exited = true;
       });
       const t0 = Date.now();
       for (;;) {
-        if (exited) throw new Error(`wrangler dev exited before it answered; see ${logFile}`);
-        if (Date.now() - t0 > 90_000) throw new Error(`wrangler dev did not answer GET /healthz within 90 s; see ${logFile}`);
+        if (exited) throw new Error(`${what} exited before it answered; see ${logFile}`);
+        if (Date.now() - t0 > 90_000) throw new Error(`${what} did not answer GET /healthz within 90 s; see ${logFile}`);
         try {
           const res = await fetch(`http://${host}:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
           if (res.ok) break;
@@ -86,7 +98,7 @@ export function createDevServer({ host, port, stateDir, logFile, env, vars = {} 
         }
         await sleep(200);
       }
-      console.log(`wrangler dev (pgid ${child.pid}) answered GET /healthz after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(`${what} (pgid ${child.pid}) answered GET /healthz after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     },
 
     async stop() {

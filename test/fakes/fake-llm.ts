@@ -270,7 +270,14 @@ async function openai(req: IncomingMessage, res: ServerResponse, rec: FakeLlmRec
 
 // ---- Server ----------------------------------------------------------------------------------
 
-export function startFakeLlm(port: number, opts: { anthropicKey: string; openaiKey: string }): Promise<Server> {
+export interface FakeLlmOptions {
+  anthropicKey: string;
+  openaiKey: string;
+  /** The model's own time: wait this long before answering (benchmarks; 0 = answer at once). */
+  responseDelayMs?: number;
+}
+
+export function startFakeLlm(port: number, opts: FakeLlmOptions): Promise<Server> {
   const received: FakeLlmReceived[] = [];
   let seq = 0;
   const server = createServer(async (req, res) => {
@@ -308,6 +315,7 @@ export function startFakeLlm(port: number, opts: { anthropicKey: string; openaiK
     };
     received.push(rec);
     const requestId = `req_${String(++seq).padStart(6, "0")}`;
+    if (opts.responseDelayMs) await sleep(opts.responseDelayMs);
     try {
       if (isAnthropic) return await anthropic(req, res, rec, opts.anthropicKey, requestId);
       if (isOpenAI) return await openai(req, res, rec, opts.openaiKey, requestId);

@@ -186,6 +186,30 @@ describe("budget ledger", () => {
     expect(await usageSum(org.teamId)).toEqual({ n: 1, cost: 600_000 }); // one usage row, not two
   });
 
+  it("asks both ledgers afresh when a key is retried after either refused (no replayed, released hold)", async () => {
+    const org = await signupOrg("ceiling-retry");
+    await callJson({ method: "PUT", path: "/v1/org/budget", key: org.key, body: { period: "monthly", limit_micros: 500_000 } }, 200);
+    await setBudget(org.key, org.teamId, { period: "monthly", limit_micros: 300_000 });
+    // The team refuses; the org's hold for this key is undone, not kept as "released".
+    await expectProblem(await reserve(org.key, { team_id: org.teamId, estimate_micros: 400_000 }, "retry-1"), 402);
+    expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ held_micros: 0 });
+    await setBudget(org.key, org.teamId, { period: "monthly", limit_micros: 450_000 });
+    const granted = await reserve(org.key, { team_id: org.teamId, estimate_micros: 400_000 }, "retry-1");
+    expect(granted.status).toBe(201);
+    // Both ledgers hold it now: the ceiling was not sidestepped by the retry.
+    expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ held_micros: 400_000, remaining_micros: 100_000 });
+    expect((await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body).toMatchObject({ held_micros: 400_000 });
+
+    // The org refuses; the team's hold is undone, and the retry after the ceiling rises holds in both.
+    await expectProblem(await reserve(org.key, { team_id: org.teamId, estimate_micros: 50_000 + 100_001 }, "retry-2"), 402);
+    expect((await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body).toMatchObject({ held_micros: 400_000 });
+    await callJson({ method: "PUT", path: "/v1/org/budget", key: org.key, body: { period: "monthly", limit_micros: 1_000_000 } }, 200);
+    await setBudget(org.key, org.teamId, { period: "monthly", limit_micros: 1_000_000 });
+    expect((await reserve(org.key, { team_id: org.teamId, estimate_micros: 150_001 }, "retry-2")).status).toBe(201);
+    expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ held_micros: 550_001 });
+    expect((await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body).toMatchObject({ held_micros: 550_001 });
+  });
+
   it("lets billing set budgets and a team lead read their team's, not members", async () => {
     const org = await signupOrg("budget-roles");
     const billing = await memberWithKey(org, "billing");

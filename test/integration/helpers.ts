@@ -112,5 +112,9 @@ export async function rowCounts(): Promise<Record<string, number>> {
 
 /** Waits until every org's audit outbox has reached D1, so row counts are settled. */
 export async function flushAudit(orgIds: string[]): Promise<void> {
-  for (const id of orgIds) await env.AUDIT_CHAIN.getByName(id).flush();
+  for (const id of orgIds) {
+    // Gateway decisions reach the chain in batches from the org's DecisionDesk.
+    expect(await env.DECISION_DESK.getByName(id).drainAudit(id)).toBe(0);
+    await env.AUDIT_CHAIN.getByName(id).flush();
+  }
 }

@@ -28,6 +28,15 @@ function invalid(path: string, message: string): never {
 export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Response> {
   authorize(c, "budgets:use");
   const me = c.var.principal;
+  // Server-Timing: what each step of sysop's part took (Date.now() moves with I/O in workerd,
+  // which is what these steps wait on), so a caller can tell the gateway's time from the model's.
+  const timings: string[] = [];
+  let mark = Date.now();
+  const lap = (name: string) => {
+    const now = Date.now();
+    timings.push(`${name};dur=${now - mark}`);
+    mark = now;
+  };
   let body: Record<string, unknown>;
   try {
     const parsed = JSON.parse(await c.req.text()) as unknown;
@@ -46,6 +55,7 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   const myTeams = Object.keys(me.teamRoles);
   const teamId = named ?? (myTeams.length === 1 ? myTeams[0]! : invalid("header.x-sysop-team", "name the team that pays (you are in several, or none)"));
   const settings = await gatewaySettings(c.env, me.orgId, spec.name);
+  lap("settings");
   const repo = c.req.header("x-sysop-repo") ?? null;
   const taskId = c.req.header("x-sysop-task") ?? null;
 
@@ -53,6 +63,7 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   // model calls the org's default does not block the gateway. The desk also refuses a team
   // outside the caller's org (404), so no separate lookup is needed.
   const decision = await decide(c, { repo: repo ?? "(llm-gateway)", team: teamId, action: "model_call", model, paths: [] }, { noApproval: true });
+  lap("policy");
   if ("refused" in decision) return decision.refused === "stale_credential" ? fail({ kind: "unauthenticated", detail: "The credential changed while asking; try again." }) : notFound("team");
   if (decision.decision === "deny" || (decision.decision === "ask" && decision.matchedRules.length > 0)) {
     forbidden(`Policy does not let this team use ${model}: ${decision.reason}`);
@@ -73,6 +84,7 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
     agent: me.kind === "user" ? null : me.id,
     ttlSeconds: RESERVATION_TTL_SECONDS,
   });
+  lap("reserve");
   // INVARIANT: nothing goes upstream without a hold that covers the request's own caps.
   if (!reserved.ok) return refusalToProblem(reserved);
   const reservationId = reserved.reservation.id;
@@ -119,6 +131,8 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
     if (RESPONSE_HEADERS.test(k)) out.set(k, v);
   });
   out.set("x-sysop-reservation", reservationId);
+  lap("upstream");
+  out.set("server-timing", timings.join(", "));
 
   if (!upstream.ok || !upstream.body) {
     // The provider's own error, status and body as it sent them; nothing was used.

@@ -1,7 +1,7 @@
-// Reserving across the org-wide ceiling and the team budget: the org's ledger
-// ("org:<org id>") holds first, then the team's; a team refusal releases the org's hold.
-// Both holds share one idempotency key, so a retry replays both and a settle or release
-// of the team reservation finds the org's by that key.
+// Reserving across the org-wide ceiling and the team budget: both ledgers are asked at
+// once (one round trip, not two); if either refuses, the other's hold is undone as if never
+// asked, so a retry with the same key is asked afresh in both. Both holds share one
+// idempotency key, so a settle or release of the team reservation finds the org's by it.
 import type { Env } from "../env";
 import type { ReserveRequest, ReserveResult, UsageDetails } from "../../../durable-objects/budget-ledger";
 import { fail } from "../domain/errors";
@@ -10,12 +10,17 @@ import { budgetLedger } from "./desk";
 export const orgLedger = (env: Pick<Env, "BUDGET_LEDGER">, orgId: string) => budgetLedger(env, `org:${orgId}`);
 
 export async function reserveWithCeiling(env: Env, orgId: string, teamId: string, req: ReserveRequest): Promise<ReserveResult> {
-  // The ceiling is across teams: its holds carry no per-user/repo/agent dimensions.
-  const org = await orgLedger(env, orgId).reserve({ ...req, user: null, repo: null, agent: null });
-  if (!org.ok) return org;
-  const team = await budgetLedger(env, teamId).reserve(req);
-  if (!team.ok) await orgLedger(env, orgId).releaseByKey(req.idempotencyKey);
-  return team;
+  const [org, team] = await Promise.all([
+    // The ceiling is across teams: its holds carry no per-user/repo/agent dimensions.
+    orgLedger(env, orgId).reserve({ ...req, user: null, repo: null, agent: null }),
+    budgetLedger(env, teamId).reserve(req),
+  ]);
+  if (org.ok && team.ok) return team;
+  await Promise.all([
+    org.ok ? orgLedger(env, orgId).undoByKey(req.idempotencyKey) : null,
+    team.ok ? budgetLedger(env, teamId).undoByKey(req.idempotencyKey) : null,
+  ]);
+  return !org.ok ? org : team;
 }
 
 export async function settleWithCeiling(env: Env, orgId: string, teamId: string, reservationId: string, actual: { micros: number; tokens: number }, usage: UsageDetails) {
