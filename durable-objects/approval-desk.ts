@@ -11,6 +11,7 @@ import { newId } from "../workers/src/domain/identity/ids";
 import { projectApproval } from "../workers/src/db/approvals";
 import { database } from "../workers/src/db/client";
 import { notifyNewApproval } from "../workers/src/integrations/slack/notify";
+import { budgetLedger } from "../workers/src/governance/desk";
 
 export type { Evidence };
 
@@ -103,6 +104,12 @@ export class ApprovalDesk extends DurableObject<Env> {
       if (result.reason === "expired") await this.store(result.approval, null, "approval.expired", SYSTEM_EVIDENCE, {});
       return { ok: false, reason: result.reason, approval: result.approval };
     }
+    const increase = result.outcome === "approved" ? result.approval.summary.budgetIncrease : undefined;
+    if (increase) {
+      // Granted before the approval is stored as approved (once per approval id), so an
+      // approved increase is never left ungranted; a failed grant fails the vote instead.
+      await budgetLedger(this.env, increase.teamId).grantIncrease(result.approval.id, { micros: increase.addMicros, tokens: increase.addTokens });
+    }
     const action = result.outcome === "approved" ? "approval.approved" : result.outcome === "denied" ? "approval.denied" : "approval.vote_recorded";
     await this.store(result.approval, { id: approver.id, kind: approver.kind, keyId: approver.keyId }, action, evidence, {
       vote,
@@ -110,6 +117,7 @@ export class ApprovalDesk extends DurableObject<Env> {
       votes: result.approval.votes.length,
       quorum: result.approval.quorum,
       valid_until: result.approval.validUntil,
+      ...(increase ? { budget_increase_granted: { team_id: increase.teamId, add_micros: increase.addMicros, add_tokens: increase.addTokens } } : {}),
     });
     return result;
   }

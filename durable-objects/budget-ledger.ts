@@ -10,7 +10,7 @@ import type { Env } from "../workers/src/env";
 import { database } from "../workers/src/db/client";
 import { usageRecords, type UsageRecordRow } from "../workers/src/db/schema";
 import { periodWindow, type PeriodSpec, type PeriodWindow } from "../workers/src/domain/budget/period";
-import { ZERO, crossesSoftLimit, fits, hold, remaining, spend, unhold, type BudgetLimits, type Counter, type Refusal } from "../workers/src/domain/budget/ledger";
+import { ZERO, crossesSoftLimit, fits, hold, remaining, spend, unhold, withIncreases, type BudgetLimits, type Counter, type Refusal } from "../workers/src/domain/budget/ledger";
 import { newId } from "../workers/src/domain/identity/ids";
 
 export interface LedgerConfig extends PeriodSpec, BudgetLimits {}
@@ -65,6 +65,16 @@ export interface LedgerStatus {
   window: PeriodWindow;
   team: Counter;
   remaining: { micros: number | null; tokens: number | null };
+  /** Temporary increases approved for this period (they end with it). */
+  increases: TemporaryIncrease[];
+}
+
+export interface TemporaryIncrease {
+  approvalId: string;
+  addMicros: number;
+  addTokens: number;
+  windowStart: number;
+  grantedAt: number;
 }
 
 /** With no budget set, spend is still tracked, per calendar month. */
@@ -101,6 +111,8 @@ export class BudgetLedger extends DurableObject<Env> {
     this.sql.exec(`CREATE INDEX IF NOT EXISTS reservations_held ON reservations(status, expires_at)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS usage_outbox (id TEXT PRIMARY KEY, row TEXT NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS soft_alerts (window_start INTEGER PRIMARY KEY, at INTEGER NOT NULL)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS increases (
+      approval_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, add_micros INTEGER NOT NULL, add_tokens INTEGER NOT NULL, granted_at INTEGER NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS periods (window_start INTEGER PRIMARY KEY, window_end INTEGER NOT NULL, spent_micros INTEGER NOT NULL, spent_tokens INTEGER NOT NULL, closed_at INTEGER)`);
   }
 
@@ -139,7 +151,24 @@ export class BudgetLedger extends DurableObject<Env> {
     const config = stored?.config ?? UNBUDGETED;
     const window = this.window(now);
     const team = this.counter(window.start, "team");
-    return { config: stored?.config ?? null, window, team, remaining: remaining(config, team) };
+    return { config: stored?.config ?? null, window, team, remaining: remaining(this.limitsFor(config, window.start), team), increases: this.increasesFor(window.start) };
+  }
+
+  /**
+   * An approved temporary increase: the limits rise by it until the current period ends.
+   * Granted once per approval (a retried grant answers the first).
+   */
+  async grantIncrease(approvalId: string, add: { micros: number; tokens: number }): Promise<LedgerStatus> {
+    const now = this.now();
+    this.sql.exec(
+      "INSERT INTO increases (approval_id, window_start, add_micros, add_tokens, granted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (approval_id) DO NOTHING",
+      approvalId,
+      this.window(now).start,
+      add.micros,
+      add.tokens,
+      now,
+    );
+    return this.status();
   }
 
   // ---- reservations ----
@@ -158,7 +187,7 @@ export class BudgetLedger extends DurableObject<Env> {
         repo: req.repo ? this.counter(window.start, `repo:${req.repo}`) : ZERO,
         agent: req.agent ? this.counter(window.start, `agent:${req.agent}`) : ZERO,
       };
-      const fit = fits(config, team, dims, { micros: req.micros, tokens: req.tokens, user: req.user, repo: req.repo, agent: req.agent });
+      const fit = fits(this.limitsFor(config, window.start), team, dims, { micros: req.micros, tokens: req.tokens, user: req.user, repo: req.repo, agent: req.agent });
       if (!fit.ok) return { ...fit, resetsAt: window.end };
       const reservation: Reservation = {
         id: newId("rsv"),
@@ -312,6 +341,23 @@ export class BudgetLedger extends DurableObject<Env> {
   }
 
   // ---- internals ----
+
+  private increasesFor(windowStart: number): TemporaryIncrease[] {
+    return this.sql
+      .exec<{ approval_id: string; add_micros: number; add_tokens: number; granted_at: number }>(
+        "SELECT approval_id, add_micros, add_tokens, granted_at FROM increases WHERE window_start = ? ORDER BY granted_at",
+        windowStart,
+      )
+      .toArray()
+      .map((r) => ({ approvalId: r.approval_id, addMicros: r.add_micros, addTokens: r.add_tokens, windowStart, grantedAt: r.granted_at }));
+  }
+
+  private limitsFor(config: LedgerConfig, windowStart: number) {
+    const added = this.sql
+      .exec<{ micros: number; tokens: number }>("SELECT coalesce(sum(add_micros), 0) AS micros, coalesce(sum(add_tokens), 0) AS tokens FROM increases WHERE window_start = ?", windowStart)
+      .one();
+    return withIncreases(config, added);
+  }
 
   private readConfig(): { config: LedgerConfig; effectiveFrom: number } | null {
     const row = this.sql.exec<{ json: string; effective_from: number }>("SELECT json, effective_from FROM config WHERE id = 1").toArray()[0];

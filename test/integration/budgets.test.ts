@@ -3,7 +3,7 @@
 // that add up to the ledger to the micro-dollar, periods that reset and keep history.
 import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, callInProcess, callJson, expectProblem, memberWithKey, signupOrg, unique } from "./helpers";
+import { call, callInProcess, callJson, expectProblem, flushAudit, memberWithKey, signupOrg, unique } from "./helpers";
 import { BudgetLedger } from "../../durable-objects/budget-ledger";
 
 const ledger = (teamId: string) => env.BUDGET_LEDGER.getByName(teamId);
@@ -208,6 +208,64 @@ describe("budget ledger", () => {
     expect((await reserve(org.key, { team_id: org.teamId, estimate_micros: 150_001 }, "retry-2")).status).toBe(201);
     expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ held_micros: 550_001 });
     expect((await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body).toMatchObject({ held_micros: 550_001 });
+  });
+
+  it("raises a team's limit until the period ends once billing approves its lead's increase request", async () => {
+    const org = await signupOrg("increase");
+    const lead = await memberWithKey(org, "member", { teamId: org.teamId, role: "lead" });
+    const member = await memberWithKey(org, "member", { teamId: org.teamId, role: "member" });
+    const billing = await memberWithKey(org, "billing");
+    await setBudget(org.key, org.teamId, { period: "daily", limit_micros: 1_000_000 });
+    expect((await reserve(org.key, { team_id: org.teamId, estimate_micros: 900_000 })).status).toBe(201);
+    await expectProblem(await reserve(org.key, { team_id: org.teamId, estimate_micros: 200_000 }), 402);
+    const path = `/v1/teams/${org.teamId}/budget/increase-requests`;
+
+    // Who may ask, and what makes sense to ask for.
+    await expectProblem(await call({ method: "POST", path, key: member.key, body: { add_micros: 500_000, reason: "launch" } }), 403);
+    const nothing = await expectProblem(await call({ method: "POST", path, key: lead.key, body: { reason: "launch" } }), 422);
+    expect(nothing.issues[0].path).toBe("body.add_micros");
+    const noTokenLimit = await expectProblem(await call({ method: "POST", path, key: lead.key, body: { add_tokens: 1000, reason: "launch" } }), 422);
+    expect(noTokenLimit.issues[0]).toMatchObject({ path: "body.add_tokens", message: "the team's budget has no limit_tokens to raise" });
+
+    const asked = await callJson({ method: "POST", path, key: lead.key, body: { add_micros: 500_000, reason: "launch week load test", ticket_url: "https://tickets.example.com/FIN-7" } }, 201);
+    expect(asked.body).toMatchObject({ status: "pending", requester_id: lead.principalId, approver_roles: ["billing", "admin", "owner"], action: { action: "budget_increase", budget_increase: { team_id: org.teamId, add_micros: 500_000, add_tokens: 0 } } });
+    // Asking again while it waits is the same request.
+    expect((await callJson({ method: "POST", path, key: lead.key, body: { add_micros: 500_000, reason: "again" } }, 200)).body.id).toBe(asked.body.id);
+    // Nothing changes until it is approved; the lead cannot approve it.
+    expect((await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body).toMatchObject({ effective_limit_micros: 1_000_000, increases: [] });
+    await expectProblem(await call({ method: "POST", path: `/v1/approvals/${asked.body.id}/approve`, key: lead.key, body: {} }), 403);
+    const waiting = (await callJson({ path: "/v1/approvals?view=waiting", key: billing.key }, 200)).body.data.map((a: any) => a.id);
+    expect(waiting).toContain(asked.body.id);
+
+    const approved = await callJson({ method: "POST", path: `/v1/approvals/${asked.body.id}/approve`, key: billing.key, body: { reason: "ok for launch" } }, 200);
+    expect(approved.body.status).toBe("approved");
+    const raised = (await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: lead.key }, 200)).body;
+    expect(raised).toMatchObject({ budget: { limit_micros: 1_000_000 }, effective_limit_micros: 1_500_000, remaining_micros: 600_000, increases: [{ approval_id: asked.body.id, add_micros: 500_000, add_tokens: 0 }] });
+    expect((await reserve(org.key, { team_id: org.teamId, estimate_micros: 200_000 })).status).toBe(201);
+    // Approved once, granted once.
+    await expectProblem(await call({ method: "POST", path: `/v1/approvals/${asked.body.id}/approve`, key: org.key, body: {} }), 409);
+    expect((await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body.effective_limit_micros).toBe(1_500_000);
+    await flushAudit([org.orgId]);
+    const trail = (await callJson({ path: `/v1/audit?target=${asked.body.id}`, key: org.key }, 200)).body.data;
+    expect(trail.find((e: any) => e.action === "approval.approved").details.budget_increase_granted).toEqual({ team_id: org.teamId, add_micros: 500_000, add_tokens: 0 });
+
+    // The next period starts at the budget's own limit.
+    const toNextDay = Date.parse(raised.period.end) - Date.now() + 60_000;
+    await runInDurableObject(ledger(org.teamId), async (instance) => {
+      if (!(instance instanceof BudgetLedger)) throw new Error("not a ledger");
+      instance.clockOffsetMs = toNextDay;
+      await instance.alarm();
+    });
+    expect((await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body).toMatchObject({ effective_limit_micros: 1_000_000, remaining_micros: 1_000_000, increases: [] });
+  });
+
+  it("refuses a denied increase and keeps the limit", async () => {
+    const org = await signupOrg("increase-denied");
+    const lead = await memberWithKey(org, "member", { teamId: org.teamId, role: "lead" });
+    await setBudget(org.key, org.teamId, { period: "monthly", limit_micros: 1_000_000, limit_tokens: 10_000 });
+    const asked = await callJson({ method: "POST", path: `/v1/teams/${org.teamId}/budget/increase-requests`, key: lead.key, body: { add_tokens: 5_000, reason: "more context" } }, 201);
+    expect((await callJson({ method: "POST", path: `/v1/approvals/${asked.body.id}/deny`, key: org.key, body: { reason: "not this month" } }, 200)).body.status).toBe("denied");
+    expect((await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body).toMatchObject({ effective_limit_tokens: 10_000, increases: [] });
   });
 
   it("lets billing set budgets and a team lead read their team's, not members", async () => {

@@ -70,6 +70,8 @@ async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Prom
   const hold = async () =>
     (await callJson({ method: "POST", path: "/v1/budgets/reserve", key: reserver, body: { team_id: team, estimate_micros: 1000, idempotency_key: unique("fx") } }, 201)).body.id as string;
   const reservations = { settle: await hold(), release: await hold() };
+  // A limit a lead can ask to raise.
+  await callJson({ method: "PUT", path: `/v1/teams/${team}/budget`, key: k, body: { period: "monthly", limit_micros: 50_000_000 } }, 200);
   // The gateway needs the org's provider keys.
   await callJson({ method: "PUT", path: "/v1/org/providers/anthropic", key: k, body: { api_key: FAKE_ANTHROPIC_KEY } }, 200);
   await callJson({ method: "PUT", path: "/v1/org/providers/openai", key: k, body: { api_key: FAKE_OPENAI_KEY } }, 200);
@@ -112,6 +114,7 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown; 
     "POST /v1/approvals/{approval_id}/cancel": undefined,
     "POST /v1/policies/simulate": { draft: { layer: "team", target_id: f.team, document: { rules: [] } } },
     "PUT /v1/teams/{team_id}/budget": { period: "monthly", limit_micros: 10_000_000 },
+    "POST /v1/teams/{team_id}/budget/increase-requests": { add_micros: 5_000_000, reason: unique("launch week") },
     "PUT /v1/org/budget": { period: "monthly", limit_micros: 100_000_000 },
     "POST /v1/budgets/reserve": { team_id: f.team, estimate_micros: 1000, idempotency_key: unique("walk") },
     "POST /v1/budgets/settle": { team_id: f.team, reservation_id: f.reservations.settle, actual_micros: 900 },

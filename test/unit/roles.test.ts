@@ -22,7 +22,7 @@ const EXPECTED: Record<OrgRole, Permission[]> = {
   admin: [...PERMISSIONS],
   member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use"],
   auditor: [...EVERYONE, "oidc:read", "audit:read"],
-  billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write"],
+  billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write", "approvals:write"],
 };
 
 const grants = (orgRole: OrgRole, scopes: string[] = ["*"], teamRoles: PrincipalGrants["teamRoles"] = {}): PrincipalGrants => ({
@@ -32,9 +32,9 @@ const grants = (orgRole: OrgRole, scopes: string[] = ["*"], teamRoles: Principal
 });
 
 describe("the permission table", () => {
-  it("lists twenty-six distinct permissions, each <area>:<action>", () => {
+  it("lists twenty-seven distinct permissions, each <area>:<action>", () => {
     expect(new Set(PERMISSIONS).size).toBe(PERMISSIONS.length);
-    expect(PERMISSIONS).toHaveLength(26);
+    expect(PERMISSIONS).toHaveLength(27);
     for (const p of PERMISSIONS) expect(p).toMatch(/^[a-z_]+:[a-z_]+$/);
   });
 
@@ -42,8 +42,8 @@ describe("the permission table", () => {
     expect([...ROLE_PERMISSIONS[role]].sort()).toEqual([...EXPECTED[role]].sort());
   });
 
-  it("team leads get exactly teams:write, team_members:write, repos:write, policies:write, budgets:read and spend:read", () => {
-    expect([...TEAM_LEAD_PERMISSIONS].sort()).toEqual(["budgets:read", "policies:write", "repos:write", "spend:read", "team_members:write", "teams:write"]);
+  it("team leads get exactly teams:write, team_members:write, repos:write, policies:write, budgets:read, budgets:request_increase and spend:read", () => {
+    expect([...TEAM_LEAD_PERMISSIONS].sort()).toEqual(["budgets:read", "budgets:request_increase", "policies:write", "repos:write", "spend:read", "team_members:write", "teams:write"]);
   });
 });
 

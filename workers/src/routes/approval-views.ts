@@ -17,6 +17,10 @@ export const ApprovalView = z
       paths: z.array(z.string()),
       command: z.string().nullable(),
       tool: z.object({ server: z.string(), name: z.string() }).nullable(),
+      budget_increase: z
+        .object({ team_id: z.string(), add_micros: z.number().int(), add_tokens: z.number().int() })
+        .optional()
+        .openapi({ description: "For a temporary budget increase: what approving it adds until the period ends." }),
     }),
     request_hash: z.string(),
     reason: z.string(),
@@ -41,7 +45,17 @@ export const approvalView = (a: ApprovalLike): ApprovalViewT => ({
   team_id: a.teamId,
   requester_id: a.requesterId,
   decision_id: a.decisionId,
-  action: { actor_id: a.summary.actorId, repo: a.summary.repo, action: a.summary.action, paths: a.summary.paths, command: a.summary.command, tool: a.summary.tool },
+  action: {
+    actor_id: a.summary.actorId,
+    repo: a.summary.repo,
+    action: a.summary.action,
+    paths: a.summary.paths,
+    command: a.summary.command,
+    tool: a.summary.tool,
+    ...(a.summary.budgetIncrease
+      ? { budget_increase: { team_id: a.summary.budgetIncrease.teamId, add_micros: a.summary.budgetIncrease.addMicros, add_tokens: a.summary.budgetIncrease.addTokens } }
+      : {}),
+  },
   request_hash: a.requestHash,
   reason: a.reason,
   ticket_url: a.ticketUrl,

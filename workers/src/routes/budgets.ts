@@ -11,8 +11,12 @@ import { findTeam } from "../db/lookups";
 import { conflict, fail, forbidden, notFound } from "../domain/errors";
 import { can } from "../domain/authz/roles";
 import { PERIODS } from "../domain/budget/period";
-import { recordAudit } from "../audit/record";
-import { budgetLedger } from "../governance/desk";
+import { recordAudit, requestEvidence } from "../audit/record";
+import { approvalDesk, budgetLedger } from "../governance/desk";
+import { sha256Hex } from "../domain/audit/chain";
+import type { ApprovalSettings } from "../domain/approvals/settings";
+import { credentialKeyId } from "../auth/principal";
+import { ApprovalView, approvalView } from "./approval-views";
 import { orgLedger, refusalToProblem, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
 import { notifyTeam } from "../integrations/slack/notify";
 import type { LedgerConfig, LedgerStatus, Reservation } from "../../../durable-objects/budget-ledger";
@@ -51,6 +55,11 @@ const BudgetView = z
     held_tokens: z.number().int(),
     remaining_micros: z.number().int().nullable(),
     remaining_tokens: z.number().int().nullable(),
+    effective_limit_micros: z.number().int().nullable().openapi({ description: "limit_micros plus this period's approved temporary increases" }),
+    effective_limit_tokens: z.number().int().nullable(),
+    increases: z
+      .array(z.object({ approval_id: z.string(), add_micros: z.number().int(), add_tokens: z.number().int(), granted_at: Timestamp }))
+      .openapi({ description: "Temporary increases approved for this period; they end with it." }),
     history: z.array(z.object({ start: Timestamp, end: Timestamp, spent_micros: z.number().int(), spent_tokens: z.number().int() })),
   })
   .openapi("Budget");
@@ -102,6 +111,30 @@ const getRoute = defineRoute({ method: "get", path: "/teams/{team_id}/budget", t
 const putRoute = defineRoute({ method: "put", path: "/teams/{team_id}/budget", tags: ["budgets"], summary: "Set a team's budget (limits in integer micro-dollars and/or tokens, per period)", access: "budgets:write", request: { params: TeamIdParams, body: jsonBody(BudgetPut) }, responses: { 200: json(BudgetView, "The budget") } });
 const reserveRoute = defineRoute({ method: "post", path: "/budgets/reserve", tags: ["budgets"], summary: "Reserve budget before work (idempotent by key); 402 when it does not fit", access: "budgets:use", request: { body: jsonBody(ReserveBody) }, responses: { 201: json(ReservationView, "Reserved"), 200: json(ReservationView, "The reservation this idempotency key already made"), 402: { description: "Refused: over a limit", content: { "application/problem+json": { schema: z.record(z.string(), z.unknown()) } } } } });
 const settleRoute = defineRoute({ method: "post", path: "/budgets/settle", tags: ["budgets"], summary: "Settle a reservation with what was actually used (once)", access: "budgets:use", request: { body: jsonBody(SettleBody) }, responses: { 200: json(ReservationView, "Settled") } });
+const IncreaseRequestBody = z
+  .strictObject({
+    add_micros: Micros.default(0),
+    add_tokens: Tokens.default(0),
+    reason: z.string().trim().min(1).max(1000),
+    ticket_url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  })
+  .refine((b) => b.add_micros > 0 || b.add_tokens > 0, { message: "ask for more micro-dollars or tokens (or both)", path: ["add_micros"] })
+  .openapi("BudgetIncreaseRequest");
+const increaseRoute = defineRoute({
+  method: "post",
+  path: "/teams/{team_id}/budget/increase-requests",
+  tags: ["budgets"],
+  summary: "Ask for a temporary increase of a team's budget until the period ends; billing, an admin or an owner approves it through the approval desk",
+  access: "budgets:request_increase",
+  teamScoped: true,
+  request: { params: TeamIdParams, body: jsonBody(IncreaseRequestBody) },
+  responses: { 201: json(ApprovalView, "The approval request"), 200: json(ApprovalView, "The same request, already waiting") },
+});
+/** Who approves a temporary increase: the people who own money, never the asking lead alone. */
+const INCREASE_APPROVAL: ApprovalSettings = { quorum: 1, approverRoles: ["billing", "admin", "owner"], expiresInMinutes: 3 * 24 * 60, validForMinutes: 60, denyByAny: true };
+
+const formatUsd = (micros: number) => `$${(micros / 1_000_000).toFixed(2)}`;
+
 const releaseRoute = defineRoute({ method: "post", path: "/budgets/release", tags: ["budgets"], summary: "Release a reservation that was not used", access: "budgets:use", request: { body: jsonBody(ReleaseBody) }, responses: { 200: json(ReservationView, "Released") } });
 
 type History = Awaited<ReturnType<ReturnType<typeof budgetLedger>["history"]>>;
@@ -140,6 +173,9 @@ function budgetView(teamId: string, s: LedgerStatus, history: History = []): z.i
     held_tokens: s.team.heldTokens,
     remaining_micros: s.remaining.micros,
     remaining_tokens: s.remaining.tokens,
+    effective_limit_micros: c?.limitMicros == null ? null : c.limitMicros + s.increases.reduce((a, i) => a + i.addMicros, 0),
+    effective_limit_tokens: c?.limitTokens == null ? null : c.limitTokens + s.increases.reduce((a, i) => a + i.addTokens, 0),
+    increases: s.increases.map((i) => ({ approval_id: i.approvalId, add_micros: i.addMicros, add_tokens: i.addTokens, granted_at: new Date(i.grantedAt).toISOString() })),
     history: history.map((h) => ({ start: new Date(h.start).toISOString(), end: new Date(h.end).toISOString(), spent_micros: h.spentMicros, spent_tokens: h.spentTokens })),
   };
 }
@@ -257,6 +293,50 @@ export const budgetRoutes = newRouter()
     if (!result.ok) return result.reason === "not_found" ? notFound("reservation") : conflict(`The reservation was ${result.reason}; it can no longer be settled.`);
     if (result.softLimitCrossed) await softLimitCrossed(c, team.orgId, team.id);
     return c.json(reservationView(team.id, result.reservation), 200);
+  })
+  .openapi(increaseRoute, async (c) => {
+    const me = c.var.principal;
+    const team = await findTeam(database(c.env), me.orgId, c.req.valid("param").team_id);
+    authorize(c, "budgets:request_increase", team.id);
+    const b = c.req.valid("json");
+    const { config, window } = await budgetLedger(c.env, team.id).status();
+    // Only a limit that exists can be raised; an unlimited dimension needs no approval.
+    const missing =
+      b.add_micros > 0 && config?.limitMicros == null ? "add_micros" : b.add_tokens > 0 && config?.limitTokens == null ? "add_tokens" : null;
+    if (missing) {
+      fail({
+        kind: "validation",
+        detail: `Invalid body.${missing}.`,
+        issues: [{ path: `body.${missing}`, message: `the team's budget has no ${missing === "add_micros" ? "limit_micros" : "limit_tokens"} to raise`, code: "invalid" }],
+      });
+    }
+    const what = [b.add_micros > 0 ? `+${formatUsd(b.add_micros)}` : null, b.add_tokens > 0 ? `+${b.add_tokens} tokens` : null].filter(Boolean).join(", ");
+    const opened = await approvalDesk(c.env, me.orgId, team.id).open(
+      {
+        orgId: me.orgId,
+        teamId: team.id,
+        // The same ask by the same person, while it waits, is one request.
+        requestHash: sha256Hex(JSON.stringify(["budget_increase", team.id, me.id, b.add_micros, b.add_tokens, window.start])),
+        requesterId: me.id,
+        requesterKind: me.kind,
+        requesterKeyId: credentialKeyId(me.credential),
+        decisionId: null,
+        summary: {
+          actorId: me.id,
+          repo: `team:${team.slug}`,
+          action: "budget_increase",
+          paths: [],
+          command: `${what} to ${team.name}'s budget until ${new Date(window.end).toISOString()}`,
+          tool: null,
+          budgetIncrease: { teamId: team.id, addMicros: b.add_micros, addTokens: b.add_tokens },
+        },
+        reason: b.reason,
+        ticketUrl: b.ticket_url ?? null,
+        settings: INCREASE_APPROVAL,
+      },
+      requestEvidence(c),
+    );
+    return c.json(approvalView(opened.approval), opened.created ? 201 : 200);
   })
   .openapi(releaseRoute, async (c) => {
     authorize(c, "budgets:use");

@@ -21,6 +21,14 @@ export interface ActionSummary {
   paths: string[];
   command: string | null;
   tool: { server: string; name: string } | null;
+  /** A temporary budget increase: approving it raises the team's limits until the period ends. */
+  budgetIncrease?: BudgetIncrease;
+}
+
+export interface BudgetIncrease {
+  teamId: string;
+  addMicros: number;
+  addTokens: number;
 }
 
 export interface Approval {

@@ -38,6 +38,7 @@ export const PERMISSIONS = [
   "budgets:read",
   "budgets:write",
   "budgets:use",
+  "budgets:request_increase",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -69,6 +70,7 @@ export const PERMISSION_MEANING: Record<Permission, string> = {
   "budgets:read": "read a team's budget and spend",
   "budgets:write": "set a team's budget",
   "budgets:use": "reserve, settle and release budget (agents that meter themselves)",
+  "budgets:request_increase": "ask for a temporary increase of a team's budget (billing, admins or owners approve)",
 };
 
 const EVERYONE: readonly Permission[] = [
@@ -87,11 +89,12 @@ export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
   admin: PERMISSIONS,
   member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use"],
   auditor: [...EVERYONE, "oidc:read", "audit:read"],
-  billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write"],
+  // approvals:write so billing can vote on temporary budget increases (their approver role).
+  billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write", "approvals:write"],
 };
 
 /** What a team's lead may do to that team (on top of their org role). */
-export const TEAM_LEAD_PERMISSIONS: readonly Permission[] = ["teams:write", "team_members:write", "repos:write", "policies:write", "budgets:read", "spend:read"];
+export const TEAM_LEAD_PERMISSIONS: readonly Permission[] = ["teams:write", "team_members:write", "repos:write", "policies:write", "budgets:read", "budgets:request_increase", "spend:read"];
 
 export interface PrincipalGrants {
   orgRole: OrgRole;

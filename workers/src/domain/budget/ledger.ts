@@ -46,6 +46,18 @@ function within(limit: number | null, current: number, ask: number, reason: Refu
   return { ok: false, reason, limit, used: current, remaining: Math.max(0, limit - current), unit };
 }
 
+/**
+ * The limits this period, raised by the temporary increases approved for it. A limit that is
+ * not set stays unset (there is nothing to raise); caps and the soft limit stay as set.
+ */
+export function withIncreases(limits: BudgetLimits, added: { micros: number; tokens: number }): BudgetLimits {
+  return {
+    ...limits,
+    limitMicros: limits.limitMicros === null ? null : limits.limitMicros + added.micros,
+    limitTokens: limits.limitTokens === null ? null : limits.limitTokens + added.tokens,
+  };
+}
+
 /** INVARIANT: if this says ok, used + ask stays within every limit that applies. */
 export function fits(limits: BudgetLimits, team: Counter, dims: { user: Counter; repo: Counter; agent: Counter }, ask: ReservationAsk): Fit {
   const checks: Fit[] = [
