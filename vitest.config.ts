@@ -24,6 +24,7 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(root, "d1-migrations"));
   process.env.SYSOP_FAKE_SLACK_PORT ??= String(await freePort());
   process.env.SYSOP_FAKE_LLM_PORT ??= String(await freePort());
+  process.env.SYSOP_FAKE_SINK_PORT ??= String(await freePort());
   const fakeSlack = `http://127.0.0.1:${process.env.SYSOP_FAKE_SLACK_PORT}`;
   const fakeLlm = `http://127.0.0.1:${process.env.SYSOP_FAKE_LLM_PORT}`;
   return {
@@ -46,6 +47,8 @@ export default defineConfig(async () => {
                   SECRETS_KEY: "c3lzb3AtdGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcyE=",
                   ANTHROPIC_BASE_URL: fakeLlm,
                   OPENAI_BASE_URL: fakeLlm,
+                  // Test-only: where task callbacks are sent (test/fakes/fake-sink.ts).
+                  TEST_SINK_URL: `http://127.0.0.1:${process.env.SYSOP_FAKE_SINK_PORT}`,
                 },
               },
             }),

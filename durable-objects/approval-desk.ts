@@ -12,6 +12,7 @@ import { projectApproval } from "../workers/src/db/approvals";
 import { database } from "../workers/src/db/client";
 import { notifyNewApproval } from "../workers/src/integrations/slack/notify";
 import { budgetLedger } from "../workers/src/governance/desk";
+import { followApproval } from "../workers/src/governance/tasks";
 
 export type { Evidence };
 
@@ -101,7 +102,10 @@ export class ApprovalDesk extends DurableObject<Env> {
     const now = new Date();
     const result = castVote(current, approver, vote, reason, now);
     if (!result.ok) {
-      if (result.reason === "expired") await this.store(result.approval, null, "approval.expired", SYSTEM_EVIDENCE, {});
+      if (result.reason === "expired") {
+        await this.store(result.approval, null, "approval.expired", SYSTEM_EVIDENCE, {});
+        await followApproval(this.env, result.approval);
+      }
       return { ok: false, reason: result.reason, approval: result.approval };
     }
     const increase = result.outcome === "approved" ? result.approval.summary.budgetIncrease : undefined;
@@ -119,6 +123,7 @@ export class ApprovalDesk extends DurableObject<Env> {
       valid_until: result.approval.validUntil,
       ...(increase ? { budget_increase_granted: { team_id: increase.teamId, add_micros: increase.addMicros, add_tokens: increase.addTokens } } : {}),
     });
+    if (result.outcome !== "recorded") await followApproval(this.env, result.approval, { id: approver.id, kind: approver.kind, keyId: approver.keyId }, evidence);
     return result;
   }
 
@@ -128,13 +133,16 @@ export class ApprovalDesk extends DurableObject<Env> {
     if (current.status !== "pending") return { ok: false, reason: "not_pending" };
     const approval: Approval = { ...current, status: "cancelled", decidedAt: new Date().toISOString() };
     await this.store(approval, by, "approval.cancelled", evidence, {});
+    await followApproval(this.env, approval, by, evidence);
     return { ok: true, approval };
   }
 
   override async alarm(): Promise<void> {
     const now = new Date();
     for (const a of this.rows("SELECT data FROM approvals WHERE status = 'pending' AND expires_at <= ?", now.getTime())) {
-      await this.store(expire(a, now), null, "approval.expired", SYSTEM_EVIDENCE, { expires_at: a.expiresAt });
+      const expired = expire(a, now);
+      await this.store(expired, null, "approval.expired", SYSTEM_EVIDENCE, { expires_at: a.expiresAt });
+      await followApproval(this.env, expired);
     }
     await this.scheduleExpiry();
   }

@@ -13,6 +13,7 @@ import { auditDraft } from "../workers/src/audit/record";
 import type { AuditDraft } from "../workers/src/domain/audit/chain";
 import { newId } from "../workers/src/domain/identity/ids";
 import type { Approval } from "../workers/src/domain/approvals/approval";
+import type { ApprovalSettings } from "../workers/src/domain/approvals/settings";
 import { approvalDesk } from "../workers/src/governance/desk";
 import { CREDENTIAL_CACHE_MS } from "../workers/src/auth/credential-cache";
 
@@ -46,6 +47,8 @@ export interface DeskAnswer {
   teamId: string | null;
   repoRegistered: boolean;
   approval: Approval | null;
+  /** For an ask: how its approval would be decided (quorum, approver roles, expiry). */
+  approvalSettings: ApprovalSettings | null;
   /** Null for a gateway decision: it is appended to the chain in the next batch. */
   auditSeq: number | null;
 }
@@ -148,6 +151,7 @@ export class DecisionDesk extends DurableObject<Env> {
       teamId,
       repoRegistered: set.isRegistered(req.input.repoName),
       approval,
+      approvalSettings: result.approval ?? null,
       auditSeq,
     };
   }

@@ -6,6 +6,7 @@ declare global {
   namespace Cloudflare {
     interface Env extends SysopEnv {
       TEST_MIGRATIONS: D1Migration[];
+      TEST_SINK_URL: string;
     }
   }
 }

@@ -5,6 +5,7 @@
 //     (README's role table is checked against ROLE_PERMISSIONS in test/unit).
 import { describe, expect, it } from "vitest";
 import { call, callJson, flushAudit, memberWithKey, signupOrg, unique, type Org } from "./helpers";
+import { enrollRunner, runnerCall, sha256Hex, signOutcome } from "./runner-kit";
 import { FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY } from "../fakes/keys";
 import { ORG_ROLES, ROLE_PERMISSIONS, TEAM_LEAD_PERMISSIONS, type OrgRole, type Permission } from "../../workers/src/domain/authz/roles";
 
@@ -44,6 +45,10 @@ interface Fixture {
   walkerKey: string;
   walkerId: string;
   spareKey: string; // one of the walker's own keys, revoked by the walk
+  pool: string;
+  runners: { drain: string; revoke: string };
+  tasks: { finished: string; cancel: string }; // finished has a diff artifact; cancel is queued (the walker's own when it may create tasks)
+  artifact: string; // the finished task's diff, by SHA-256
 }
 
 async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Promise<Fixture> {
@@ -60,11 +65,20 @@ async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Prom
   const policy = (await post("/v1/policies", { layer: "team", target_id: team, document: doc })).policy.id;
   await post("/v1/policies", { layer: "team", target_id: team, document: { rules: [] } });
   const anyoneApproves = ["owner", "admin", "member", "auditor", "billing", "lead"];
-  await post("/v1/policies", { layer: "org", document: { rules: [{ id: "deploys-ask", effect: "ask", reason: "deploys need a yes", when: { actions: ["deploy"] }, approval: { approver_roles: anyoneApproves } }] } });
+  await post("/v1/policies", {
+    layer: "org",
+    document: {
+      rules: [
+        { id: "deploys-ask", effect: "ask", reason: "deploys need a yes", when: { actions: ["deploy"] }, approval: { approver_roles: anyoneApproves } },
+        { id: "walk-tasks", effect: "allow", reason: "the walk's tasks run", when: { actions: ["run_command", "network"], repos: ["acme/walk-task"] } },
+      ],
+    },
+  });
   const openApproval = async (command: string) =>
     (await post("/v1/approvals", { repo: "acme/walk", team, action: "deploy", command, reason: "walk fixture" })).id as string;
   const approvals = { approve: await openApproval("deploy a"), deny: await openApproval("deploy b"), cancel: await openApproval("deploy c") };
-  const w = await memberWithKey(org, walker.role, walker.lead ? { teamId: team, role: "lead" } : undefined);
+  // Every walker is in the team (a plain member unless it leads it): tasks are created by the team's members.
+  const w = await memberWithKey(org, walker.role, { teamId: team, role: walker.lead ? "lead" : "member" });
   const spareKey = (await callJson({ method: "POST", path: "/v1/keys", key: w.key, body: { name: "spare" } }, 201)).body.id;
   const reserver = ROLE_PERMISSIONS[walker.role].includes("budgets:use") ? w.key : k;
   const hold = async () =>
@@ -72,10 +86,27 @@ async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Prom
   const reservations = { settle: await hold(), release: await hold() };
   // A limit a lead can ask to raise.
   await callJson({ method: "PUT", path: `/v1/teams/${team}/budget`, key: k, body: { period: "monthly", limit_micros: 50_000_000 } }, 200);
+  // Runners and tasks: a pool, two runners, a task that finished with a diff, one to cancel.
+  const pool = (await post("/v1/runner-pools", { name: unique("pool") })).id as string;
+  const drainRunner = await enrollRunner(org, pool, "drain");
+  const revokeRunner = await enrollRunner(org, pool, "revoke");
+  const taskBody = { team_id: team, repo: "acme/walk-task", ref: "main", kind: "tests", goal: "walk", steps: [{ name: "tests", kind: "tests", run: ["npm", "test"] }], estimated_tokens: 100 };
+  const newTask = async (key: string) => (await callJson({ method: "POST", path: "/v1/tasks", key, body: taskBody, headers: { "idempotency-key": unique("walk") } }, 201)).body;
+  const finished = await newTask(k);
+  const leased = await (await runnerCall(drainRunner, "POST", "/v1/runner/lease", { wait_seconds: 0 })).json<any>();
+  const diff = new TextEncoder().encode("--- a/x\n+++ b/x\n");
+  const artifact = await sha256Hex(diff);
+  await runnerCall(drainRunner, "PUT", `/v1/runner/jobs/${finished.job_id}/artifacts/diff/${artifact}`, diff, { "x-sysop-lease": leased.lease.id });
+  const outcome = await signOutcome(drainRunner, { job_id: finished.job_id, task_id: finished.id, attempt: 1, status: "succeeded" });
+  await runnerCall(drainRunner, "POST", `/v1/runner/jobs/${finished.job_id}/outcome`, { lease_id: leased.lease.id, outcome });
+  const cancel = (await newTask(ROLE_PERMISSIONS[walker.role].includes("tasks:write") ? w.key : k)).id as string;
   // The gateway needs the org's provider keys.
   await callJson({ method: "PUT", path: "/v1/org/providers/anthropic", key: k, body: { api_key: FAKE_ANTHROPIC_KEY } }, 200);
   await callJson({ method: "PUT", path: "/v1/org/providers/openai", key: k, body: { api_key: FAKE_OPENAI_KEY } }, 200);
-  return { org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, policy, approvals, reservations, walkerKey: w.key, walkerId: w.principalId, spareKey };
+  return {
+    org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, policy, approvals, reservations, walkerKey: w.key, walkerId: w.principalId, spareKey,
+    pool, runners: { drain: drainRunner.id, revoke: revokeRunner.id }, tasks: { finished: finished.id, cancel }, artifact,
+  };
 }
 
 /** A valid request for every operation; a route without one fails the walk. */
@@ -90,6 +121,10 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown; 
     version: "1",
     approval_id: op.path.endsWith("/deny") ? f.approvals.deny : op.path.endsWith("/cancel") ? f.approvals.cancel : f.approvals.approve,
     provider: "anthropic",
+    pool_id: f.pool,
+    runner_id: op.path.endsWith("/revoke") ? f.runners.revoke : f.runners.drain,
+    task_id: op.path.endsWith("/cancel") ? f.tasks.cancel : f.tasks.finished,
+    sha256: f.artifact,
   };
   const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? `missing-${name}`);
   const bodies: Record<string, unknown> = {
@@ -123,18 +158,25 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown; 
     "PUT /v1/org/prices": { overrides: {}, default_price: { input: 1_000_000, output: 2_000_000, cache_read: 100_000, cache_write: 1_250_000 } },
     "POST /v1/llm/anthropic/v1/messages": { model: "claude-sonnet-4-5", max_tokens: 20, messages: [{ role: "user", content: "hi" }] },
     "POST /v1/llm/openai/v1/chat/completions": { model: "gpt-4o-mini", max_tokens: 20, messages: [{ role: "user", content: "hi" }] },
+    "POST /v1/runner-pools": { name: unique("walk-pool") },
+    "POST /v1/runner-pools/{pool_id}/enrolment-tokens": {},
+    "POST /v1/tasks": { team_id: f.team, repo: "acme/walk-task", ref: "main", kind: "tests", goal: unique("walk"), steps: [{ name: "tests", kind: "tests", run: ["npm", "test"] }], estimated_tokens: 100 },
     "PUT /v1/org/slack": { team_id: `T${unique("w").replace(/[^a-z0-9]/g, "").toUpperCase().slice(0, 14)}`, bot_token: "xoxb-walk-0000000000" },
   };
   const key = `${op.method} ${op.path}`;
-  if (op.method === "GET" || op.method === "DELETE" || key.endsWith("/archive") || key.endsWith("/revoke") || key.endsWith("/activate") || key.endsWith("/cancel")) return { path };
+  if (op.method === "GET" || op.method === "DELETE" || key.endsWith("/archive") || key.endsWith("/revoke") || key.endsWith("/activate") || key.endsWith("/cancel") || key.endsWith("/drain") || key.endsWith("/rotate")) return { path };
   if (!(key in bodies)) return undefined;
   // The gateway's callers name the team that pays.
   if (op.path.startsWith("/v1/llm/")) return { path, body: bodies[key], headers: { "anthropic-version": "2023-06-01", "x-sysop-team": f.team } };
+  if (key === "POST /v1/tasks") return { path, body: bodies[key], headers: { "idempotency-key": unique("walk") } };
   return { path, body: bodies[key] };
 }
 
+/** Routes a principal's credential never reaches: Slack's signature, a runner's own token. */
+const walked = (op: Operation) => !["public", "slack_signature", "enrolment_token", "runner_token"].includes(op.access);
+
 /** Destructive calls go last, so earlier calls still find their targets. */
-const destructive = (op: Operation) => op.method === "DELETE" || /\/(archive|revoke|approve|deny|cancel)$/.test(op.path);
+const destructive = (op: Operation) => op.method === "DELETE" || /\/(archive|revoke|approve|deny|cancel|drain)$/.test(op.path);
 const walkOrder = (ops: Operation[]) => [...ops.filter((o) => !destructive(o)), ...ops.filter(destructive)];
 
 function expectedAllowed(op: Operation, role: OrgRole, lead: boolean): boolean {
@@ -153,7 +195,7 @@ describe("every route, every role", () => {
   it("has a sample request for every operation in the OpenAPI document", async () => {
     const org = await signupOrg("samples");
     const f = await fixture(org, { role: "member", lead: false });
-    const missing = (await operations()).filter((op) => op.access !== "public" && op.access !== "slack_signature" && !requestFor(op, f));
+    const missing = (await operations()).filter((op) => walked(op) && !requestFor(op, f));
     expect(missing.map((o) => `${o.method} ${o.path}`)).toEqual([]);
   });
 
@@ -163,7 +205,7 @@ describe("every route, every role", () => {
     const results: string[] = [];
     const mismatches: string[] = [];
     for (const op of walkOrder(await operations())) {
-      if (op.access === "public" || op.access === "slack_signature") continue;
+      if (!walked(op)) continue;
       const req = requestFor(op, f)!;
       const res = await call({ method: op.method, path: req.path, key: f.walkerKey, body: req.body, headers: req.headers });
       const allowed = expectedAllowed(op, role, lead);
@@ -183,12 +225,12 @@ describe("tenancy: another org's principal", () => {
     const intruder = await signupOrg("intruder");
     await flushAudit([victim.orgId]);
     const headBefore = (await callJson({ path: "/v1/audit/verify", key: victim.key }, 200)).body.head;
-    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.policy, ...Object.values(f.approvals), ...Object.values(f.reservations), f.spareKey, f.walkerId, victim.ownerId];
+    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.policy, ...Object.values(f.approvals), ...Object.values(f.reservations), f.spareKey, f.walkerId, victim.ownerId, f.pool, ...Object.values(f.runners), ...Object.values(f.tasks)];
 
     const failures: string[] = [];
     let checked = 0;
     for (const op of walkOrder(await operations())) {
-      if (op.access === "public" || op.access === "slack_signature") continue;
+      if (!walked(op)) continue;
       const req = requestFor(op, f)!;
       const aimsAtVictim = /\{(?!provider)/.test(op.path) || victimIds.some((id) => JSON.stringify([req.body, req.headers]).includes(id));
       const res = await call({ method: op.method, path: req.path, key: intruder.key, body: req.body, headers: req.headers });

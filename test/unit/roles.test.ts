@@ -20,8 +20,8 @@ const EVERYONE: Permission[] = ["org:read", "teams:read", "principals:read", "re
 const EXPECTED: Record<OrgRole, Permission[]> = {
   owner: [...PERMISSIONS],
   admin: [...PERMISSIONS],
-  member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use"],
-  auditor: [...EVERYONE, "oidc:read", "audit:read"],
+  member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use", "tasks:read", "tasks:write"],
+  auditor: [...EVERYONE, "oidc:read", "audit:read", "tasks:read", "runners:read"],
   billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write", "approvals:write"],
 };
 
@@ -32,9 +32,9 @@ const grants = (orgRole: OrgRole, scopes: string[] = ["*"], teamRoles: Principal
 });
 
 describe("the permission table", () => {
-  it("lists twenty-seven distinct permissions, each <area>:<action>", () => {
+  it("lists thirty-one distinct permissions, each <area>:<action>", () => {
     expect(new Set(PERMISSIONS).size).toBe(PERMISSIONS.length);
-    expect(PERMISSIONS).toHaveLength(27);
+    expect(PERMISSIONS).toHaveLength(31);
     for (const p of PERMISSIONS) expect(p).toMatch(/^[a-z_]+:[a-z_]+$/);
   });
 
@@ -146,8 +146,8 @@ describe("scopes narrow what a role allows", () => {
 describe("isKnownScope", () => {
   const areas = [...new Set(PERMISSIONS.map((p) => p.split(":")[0]!))];
 
-  it("knows the thirteen areas", () => {
-    expect(areas.sort()).toEqual(["approvals", "audit", "budgets", "decisions", "keys", "oidc", "org", "policies", "principals", "repos", "spend", "team_members", "teams"]);
+  it("knows the fifteen areas", () => {
+    expect(areas.sort()).toEqual(["approvals", "audit", "budgets", "decisions", "keys", "oidc", "org", "policies", "principals", "repos", "runners", "spend", "tasks", "team_members", "teams"]);
   });
 
   it.each([...PERMISSIONS, ...areas.map((a) => `${a}:*`), "*"])("accepts %s", (scope) => {

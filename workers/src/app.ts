@@ -33,6 +33,8 @@ import { budgetRoutes } from "./routes/budgets";
 import { usageRoutes } from "./routes/usage";
 import { providerRoutes } from "./routes/providers";
 import { llmGatewayRoutes } from "./routes/llm-gateway";
+import { MAX_ARTIFACT_BYTES, requireRunner, runnerAdminRoutes, runnerEnrollRoutes, runnerProtocolRoutes } from "./routes/runners";
+import { callbackSecretRoutes, taskRoutes } from "./routes/tasks";
 
 /** JSON bodies above this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -95,14 +97,18 @@ export function createApp() {
       },
     });
   // LLM requests carry whole conversations; everything else is small JSON.
-  app.use("*", except("/v1/llm/*", limitBody(MAX_BODY_BYTES)));
+  app.use("*", except(["/v1/llm/*", "/v1/runner/jobs/*"], limitBody(MAX_BODY_BYTES)));
   app.use("/v1/llm/*", limitBody(MAX_LLM_BODY_BYTES));
-  // Sign-up takes no credential; Slack's endpoints authenticate by Slack's signature.
-  app.use("/v1/*", except(["/v1/signup", "/v1/slack/*"], requireAuth()));
+  // Runners upload artifacts (checked against their own cap there) and post outcomes.
+  app.use("/v1/runner/jobs/*", limitBody(MAX_ARTIFACT_BYTES));
+  // Sign-up takes no credential; Slack's endpoints authenticate by Slack's signature; a
+  // runner enrols with a one-time token and then signs its own JWTs.
+  app.use("/v1/*", except(["/v1/signup", "/v1/slack/*", "/v1/runners/enroll", "/v1/runner/*"], requireAuth()));
+  app.use("/v1/runner/*", requireRunner());
 
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/", jwks);
-  for (const router of [signup, auth, org, orgSlack, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policySimulationRoutes, policyRoutes, decisionRoutes, approvalRoutes, slackRoutes, budgetRoutes, providerRoutes, llmGatewayRoutes, usageRoutes]) {
+  for (const router of [signup, auth, org, orgSlack, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policySimulationRoutes, policyRoutes, decisionRoutes, approvalRoutes, slackRoutes, budgetRoutes, providerRoutes, llmGatewayRoutes, usageRoutes, runnerAdminRoutes, runnerEnrollRoutes, runnerProtocolRoutes, taskRoutes, callbackSecretRoutes]) {
     app.route("/v1", router);
   }
 

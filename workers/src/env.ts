@@ -4,6 +4,7 @@ import type { SigningKeys } from "../../durable-objects/signing-keys";
 import type { DecisionDesk } from "../../durable-objects/decision-desk";
 import type { ApprovalDesk } from "../../durable-objects/approval-desk";
 import type { BudgetLedger } from "../../durable-objects/budget-ledger";
+import type { RunnerBridge } from "../../durable-objects/runner-bridge";
 
 export interface Env {
   DB: D1Database;
@@ -13,6 +14,7 @@ export interface Env {
   DECISION_DESK: DurableObjectNamespace<DecisionDesk>;
   APPROVAL_DESK: DurableObjectNamespace<ApprovalDesk>;
   BUDGET_LEDGER: DurableObjectNamespace<BudgetLedger>;
+  RUNNER_BRIDGE: DurableObjectNamespace<RunnerBridge>;
   /** Hosts a team's Slack incoming-webhook URL may point at, comma-separated. */
   SLACK_WEBHOOK_HOSTS: string;
   /** The Slack app's signing secret(s), comma-separated during rotation (a Worker secret). */

@@ -7,6 +7,7 @@ export { SigningKeys } from "../../durable-objects/signing-keys";
 export { DecisionDesk } from "../../durable-objects/decision-desk";
 export { ApprovalDesk } from "../../durable-objects/approval-desk";
 export { BudgetLedger } from "../../durable-objects/budget-ledger";
+export { RunnerBridge } from "../../durable-objects/runner-bridge";
 
 const app = createApp();
 

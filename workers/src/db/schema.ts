@@ -5,6 +5,7 @@ import type { PolicyDocument } from "../domain/policy/types";
 import type { ActionSummary, ApprovalVote } from "../domain/approvals/approval";
 import type { ApproverRole } from "../domain/approvals/settings";
 import type { ModelPrice } from "../domain/prices/types";
+import { ARTIFACT_KINDS, TASK_KINDS, TASK_STATUSES, type JobConstraints, type JobOutcome, type TaskStep } from "../domain/tasks/types";
 
 export const orgs = sqliteTable("orgs", {
   id: text("id").primaryKey(),
@@ -215,6 +216,104 @@ export const orgPrices = sqliteTable("org_prices", {
   updatedAt: text("updated_at").notNull(),
 });
 
+export const runnerPools = sqliteTable("runner_pools", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  teamId: text("team_id"),
+  name: text("name").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export const enrolmentTokens = sqliteTable("enrolment_tokens", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  poolId: text("pool_id").notNull(),
+  secretHash: text("secret_hash").notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: text("created_at").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  usedAt: text("used_at"),
+  runnerId: text("runner_id"),
+});
+
+export const runners = sqliteTable("runners", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  poolId: text("pool_id").notNull(),
+  name: text("name").notNull(),
+  publicKey: text("public_key", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  labels: text("labels", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  status: text("status", { enum: ["active", "draining", "revoked"] }).notNull(),
+  enrolledAt: text("enrolled_at").notNull(),
+  lastSeenAt: text("last_seen_at"),
+  revokedAt: text("revoked_at"),
+});
+
+export const tasks = sqliteTable("tasks", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  teamId: text("team_id").notNull(),
+  poolId: text("pool_id").notNull(),
+  repo: text("repo").notNull(),
+  ref: text("ref").notNull(),
+  kind: text("kind", { enum: TASK_KINDS }).notNull(),
+  goal: text("goal").notNull(),
+  steps: text("steps", { mode: "json" }).$type<TaskStep[]>().notNull(),
+  constraints: text("constraints", { mode: "json" }).$type<JobConstraints>().notNull(),
+  estimatedTokens: integer("estimated_tokens").notNull(),
+  model: text("model").notNull(),
+  callbackUrl: text("callback_url"),
+  requesterId: text("requester_id").notNull(),
+  idempotencyKey: text("idempotency_key").notNull(),
+  bodyHash: text("body_hash").notNull(),
+  status: text("status", { enum: TASK_STATUSES }).notNull(),
+  statusReason: text("status_reason"),
+  decisionIds: text("decision_ids", { mode: "json" }).$type<string[]>().notNull(),
+  approvalId: text("approval_id"),
+  reservationId: text("reservation_id"),
+  jobId: text("job_id"),
+  attempts: integer("attempts").notNull(),
+  runnerId: text("runner_id"),
+  outcome: text("outcome", { mode: "json" }).$type<JobOutcome>(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+  finishedAt: text("finished_at"),
+});
+
+export const taskEvents = sqliteTable("task_events", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  taskId: text("task_id").notNull(),
+  orgId: text("org_id").notNull(),
+  type: text("type").notNull(),
+  data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  at: text("at").notNull(),
+});
+
+export const taskArtifacts = sqliteTable(
+  "task_artifacts",
+  {
+    taskId: text("task_id").notNull(),
+    jobId: text("job_id").notNull(),
+    kind: text("kind", { enum: ARTIFACT_KINDS }).notNull(),
+    sha256: text("sha256").notNull(),
+    size: integer("size").notNull(),
+    r2Key: text("r2_key").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.kind, t.sha256] })],
+);
+
+export const orgSecrets = sqliteTable(
+  "org_secrets",
+  {
+    orgId: text("org_id").notNull(),
+    kind: text("kind", { enum: ["callback_signing"] }).notNull(),
+    sealed: text("sealed").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.kind, t.createdAt] })],
+);
+
 export type OrgRow = typeof orgs.$inferSelect;
 export type PrincipalRow = typeof principals.$inferSelect;
 export type TeamRow = typeof teams.$inferSelect;
@@ -226,3 +325,6 @@ export type PolicyRow = typeof policies.$inferSelect;
 export type ApprovalRow = typeof approvals.$inferSelect;
 export type UsageRecordRow = typeof usageRecords.$inferSelect;
 export type PolicyVersionRow = typeof policyVersions.$inferSelect;
+export type RunnerPoolRow = typeof runnerPools.$inferSelect;
+export type RunnerRow = typeof runners.$inferSelect;
+export type TaskRow = typeof tasks.$inferSelect;

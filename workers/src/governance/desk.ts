@@ -10,3 +10,6 @@ export const approvalDesk = (env: Pick<Env, "APPROVAL_DESK">, orgId: string, tea
 
 /** A team's budget ledger (the org-wide ceiling, when set, lives at "org:<org id>"). */
 export const budgetLedger = (env: Pick<Env, "BUDGET_LEDGER">, teamId: string) => env.BUDGET_LEDGER.getByName(teamId);
+
+/** A runner pool's bridge: its queue and leases. */
+export const runnerBridge = (env: Pick<Env, "RUNNER_BRIDGE">, poolId: string) => env.RUNNER_BRIDGE.getByName(poolId);

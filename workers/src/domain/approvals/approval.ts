@@ -23,6 +23,8 @@ export interface ActionSummary {
   tool: { server: string; name: string } | null;
   /** A temporary budget increase: approving it raises the team's limits until the period ends. */
   budgetIncrease?: BudgetIncrease;
+  /** A task waiting for this approval: approved, it is dispatched; otherwise it ends. */
+  taskId?: string;
 }
 
 export interface BudgetIncrease {

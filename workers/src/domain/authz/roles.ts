@@ -39,6 +39,10 @@ export const PERMISSIONS = [
   "budgets:write",
   "budgets:use",
   "budgets:request_increase",
+  "tasks:read",
+  "tasks:write",
+  "runners:read",
+  "runners:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -71,6 +75,10 @@ export const PERMISSION_MEANING: Record<Permission, string> = {
   "budgets:write": "set a team's budget",
   "budgets:use": "reserve, settle and release budget (agents that meter themselves)",
   "budgets:request_increase": "ask for a temporary increase of a team's budget (billing, admins or owners approve)",
+  "tasks:read": "list and read tasks, their events, evidence and artifacts (members: their teams' tasks)",
+  "tasks:write": "create tasks and cancel them (members: their own)",
+  "runners:read": "list runner pools and runners",
+  "runners:manage": "create runner pools, issue enrolment tokens, drain and revoke runners",
 };
 
 const EVERYONE: readonly Permission[] = [
@@ -87,8 +95,8 @@ const EVERYONE: readonly Permission[] = [
 export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use"],
-  auditor: [...EVERYONE, "oidc:read", "audit:read"],
+  member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use", "tasks:read", "tasks:write"],
+  auditor: [...EVERYONE, "oidc:read", "audit:read", "tasks:read", "runners:read"],
   // approvals:write so billing can vote on temporary budget increases (their approver role).
   billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write", "approvals:write"],
 };
