@@ -13,8 +13,8 @@ import { callbackSecrets } from "../workers/src/governance/callback-secrets";
 import { SIGNATURE_HEADER, signCallback } from "../workers/src/domain/tasks/callback-signature";
 import type { TaskRow } from "../workers/src/db/schema";
 
+/** A lease not heard from this long expires (RUNNER_LEASE_SECONDS overrides; heartbeats come every third of it). */
 export const LEASE_SECONDS = 30;
-export const HEARTBEAT_SECONDS = 10;
 /** Callback attempts after the first: 10 s, 1 min, 5 min, 30 min, 2 h. */
 const CALLBACK_BACKOFF_MS = [10_000, 60_000, 300_000, 1_800_000, 7_200_000];
 const CALLBACK_TIMEOUT_MS = 10_000;
@@ -51,6 +51,11 @@ export class RunnerBridge extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Runners waiting in lease(): woken when a job is queued. */
   private waiters = new Set<() => void>();
+
+  private get leaseMs(): number {
+    const configured = Number(this.env.RUNNER_LEASE_SECONDS);
+    return (Number.isFinite(configured) && configured >= 3 ? configured : LEASE_SECONDS) * 1000;
+  }
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -104,7 +109,7 @@ export class RunnerBridge extends DurableObject<Env> {
     if (!row) return null;
     const leaseId = newId("lease");
     const attempt = row.attempt + 1;
-    const expiresAt = now + LEASE_SECONDS * 1000;
+    const expiresAt = now + this.leaseMs;
     // Taken before the signing round trip, so a concurrent lease() cannot take it too.
     this.sql.exec("UPDATE jobs SET status = 'leased', attempt = ?, lease_id = ?, runner_id = ?, lease_expires_at = ? WHERE job_id = ?", attempt, leaseId, runnerId, expiresAt, row.job_id);
     const job: QueuedJob = JSON.parse(row.spec);
@@ -134,7 +139,7 @@ export class RunnerBridge extends DurableObject<Env> {
         queueCallback: (t) => this.queueCallback(callbackFor(t)),
       });
       await this.schedule();
-      return { job: signed, jobId: job.jobId, taskId: job.taskId, leaseId, expiresAt, heartbeatSeconds: HEARTBEAT_SECONDS };
+      return { job: signed, jobId: job.jobId, taskId: job.taskId, leaseId, expiresAt, heartbeatSeconds: Math.max(1, Math.floor(this.leaseMs / 3000)) };
     } catch (err) {
       // Not handed out: back to the queue as it was.
       this.sql.exec("UPDATE jobs SET status = 'queued', attempt = ?, lease_id = NULL, runner_id = NULL, lease_expires_at = NULL WHERE job_id = ?", row.attempt, row.job_id);
@@ -148,7 +153,7 @@ export class RunnerBridge extends DurableObject<Env> {
   async heartbeat(jobId: string, leaseId: string, runnerId: string): Promise<{ ok: true; cancel: boolean; expiresAt: number } | { ok: false }> {
     const row = this.current(jobId, leaseId, runnerId);
     if (!row) return { ok: false };
-    const expiresAt = Date.now() + LEASE_SECONDS * 1000;
+    const expiresAt = Date.now() + this.leaseMs;
     this.sql.exec("UPDATE jobs SET lease_expires_at = ? WHERE job_id = ?", expiresAt, jobId);
     await this.schedule();
     return { ok: true, cancel: row.cancel_requested === 1, expiresAt };

@@ -166,4 +166,19 @@ describe("Slack", () => {
     expect(stranger).toContain("does not match");
     expect((await callJson({ path: `/v1/approvals/${pending.id}`, key: s.org.key }, 200)).body.status).toBe("pending");
   });
+
+  it("creates a task with /sysop task <repo> <goal>, paid by the repo's team, as the API would", async () => {
+    const s = await slackOrg();
+    await callJson({ method: "POST", path: "/v1/runner-pools", key: s.org.key, body: { name: "builders" } }, 201);
+    // The org's policy asks for agent edits (default ask): the task waits for an approval.
+    const run = async (userId: string, text: string) => (await (await signed("/v1/slack/commands", commandForm(s.slackTeam, userId, text))).send()).json() as Promise<any>;
+    const answer = JSON.stringify(await run(s.leadSlackId, "task acme/payments-api fix the flaky login test"));
+    const id = /task_[a-z2-7]{20}/.exec(answer)?.[0];
+    expect(id, answer).toBeDefined();
+    expect(answer).toContain("waiting for approval apr_");
+    const task = (await callJson({ path: `/v1/tasks/${id}`, key: s.org.key }, 200)).body;
+    expect(task).toMatchObject({ status: "awaiting_approval", repo: "acme/payments-api", team_id: s.org.teamId, kind: "agent_run", goal: "fix the flaky login test", requester_id: s.lead.principalId });
+    expect(JSON.stringify(await run(s.leadSlackId, "task acme/unknown-repo do it"))).toContain("Task task_"); // the lead's only team pays
+    expect(JSON.stringify(await run("UNOBODY0001", "task acme/payments-api do it"))).toContain("does not match");
+  });
 });

@@ -27,6 +27,8 @@ export interface Env {
   OPENAI_BASE_URL: string;
   /** AES-256 key (base64) that seals stored third-party secrets (a Worker secret). */
   SECRETS_KEY?: string;
+  /** How long a runner's lease lasts without a heartbeat (seconds; default 30). */
+  RUNNER_LEASE_SECONDS?: string;
   TOKEN_ISSUER: string;
   TOKEN_AUDIENCE: string;
   TOKEN_TTL_SECONDS: string;

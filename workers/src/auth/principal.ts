@@ -5,7 +5,9 @@ import type { OrgRole, PrincipalGrants, PrincipalKind, TeamRole } from "../domai
 export type Credential =
   | { type: "api_key"; keyId: string }
   | { type: "access_token"; keyId: string; jti: string }
-  | { type: "oidc"; issuerId: string };
+  | { type: "oidc"; issuerId: string }
+  /** A Slack user matched to a member by email (the /sysop command). */
+  | { type: "slack"; userId: string };
 
 export interface Principal extends PrincipalGrants {
   id: string;
@@ -23,4 +25,4 @@ export interface Principal extends PrincipalGrants {
 }
 
 /** The API key behind a credential, if any: audit events name it as actor_key_id. */
-export const credentialKeyId = (c: Credential): string | null => (c.type === "oidc" ? null : c.keyId);
+export const credentialKeyId = (c: Credential): string | null => (c.type === "api_key" || c.type === "access_token" ? c.keyId : null);

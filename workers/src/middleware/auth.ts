@@ -109,7 +109,7 @@ export async function authenticate(
   return principalFrom(loaded, check.issuer.orgId, ["*"], { type: "oidc", issuerId: check.issuer.id }, now.getTime(), false);
 }
 
-function principalFrom(
+export function principalFrom(
   loaded: LoadedPrincipal | null,
   orgId: string,
   scopes: string[],

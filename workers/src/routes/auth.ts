@@ -48,7 +48,7 @@ const MeView = z
     org_role: z.enum(ORG_ROLES),
     teams: z.array(z.object({ team_id: z.string(), role: z.enum(TEAM_ROLES) })),
     scopes: z.array(z.string()),
-    credential: z.enum(["api_key", "access_token", "oidc"]),
+    credential: z.enum(["api_key", "access_token", "oidc", "slack"]),
   })
   .openapi("Me");
 

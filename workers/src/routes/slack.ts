@@ -10,8 +10,12 @@ import { database, type Db } from "../db/client";
 import { findApprovalRow } from "../db/approvals";
 import { loadActivePrincipal, type LoadedPrincipal } from "../db/principals";
 import { loadPolicySet, versionKey } from "../db/policy-set";
-import { orgs, teams, type OrgRow } from "../db/schema";
-import { fail } from "../domain/errors";
+import { and } from "drizzle-orm";
+import { orgs, repos, teams, type OrgRow } from "../db/schema";
+import { fail, SysopError } from "../domain/errors";
+import { problemFor } from "../http/problem";
+import { principalFrom } from "../middleware/auth";
+import { parseTaskRequest, submitTask } from "./tasks";
 import { roleAllows } from "../domain/authz/roles";
 import { approvalDesk } from "../governance/desk";
 import { voterFor, waitingApprovals } from "../governance/waiting-approvals";
@@ -31,7 +35,7 @@ const commandRoute = defineRoute({
   method: "post",
   path: "/slack/commands",
   tags: ["slack"],
-  summary: "The /sysop slash command (help, approvals, approve, deny, policy)",
+  summary: "The /sysop slash command (help, approvals, approve, deny, policy, task)",
   access: "slack_signature",
   responses: { 200: { description: "A Slack message (ephemeral)", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } }, 503: ERROR_RESPONSES[401] },
 });
@@ -91,6 +95,35 @@ async function policySummary(db: Db, org: OrgRow, repoName: string) {
   });
 }
 
+/** Slack's default for a task's hold when the person does not say: a mid-sized agent run. */
+const SLACK_TASK_ESTIMATED_TOKENS = 200_000;
+
+/**
+ * `/sysop task <repo> <goal>`: an agent_run on the repo's default branch, paid by the repo's
+ * team (or the person's only team), created exactly as POST /v1/tasks would for this member.
+ */
+async function taskFromSlack(c: Context<AppEnv>, db: Db, org: OrgRow, who: LoadedPrincipal, slackUserId: string, repo: string, goal: string): Promise<string> {
+  if (!roleAllows({ orgRole: who.row.orgRole, teamRoles: who.teamRoles }, "tasks:write")) return "Your role does not let you create tasks.";
+  const registered = (await db.select({ teamId: repos.teamId }).from(repos).where(and(eq(repos.orgId, org.id), eq(repos.name, repo))))[0];
+  const mine = Object.keys(who.teamRoles);
+  const teamId = registered?.teamId ?? (mine.length === 1 ? mine[0] : undefined);
+  if (!teamId) return `Which team pays for work on ${repo}? Register the repo to a team (POST /v1/repos) or create the task through the API with team_id.`;
+  c.set("principal", principalFrom(who, org.id, ["*"], { type: "slack", userId: slackUserId }, Date.now(), false));
+  const parsed = parseTaskRequest({ team_id: teamId, repo, ref: "main", kind: "agent_run", goal, estimated_tokens: SLACK_TASK_ESTIMATED_TOKENS });
+  if (!parsed.success) return `That task is not valid: ${parsed.error.issues.map((i) => i.message).join("; ")}`;
+  // One key per signed request (the signature covers timestamp and text): a replayed request
+  // cannot make a second task, two different commands never share a key.
+  const key = `slack:${c.req.header("x-slack-signature") ?? `${Date.now()}:${slackUserId}`}`;
+  try {
+    const { task } = await submitTask(c, parsed.data, key);
+    const state = task.status === "awaiting_approval" ? `waiting for approval ${task.approvalId}` : task.status === "failed" ? `failed: ${task.statusReason}` : task.status;
+    return `Task ${task.id} on ${repo}: ${state}.`;
+  } catch (err) {
+    if (err instanceof SysopError) return `Could not create the task: ${problemFor(err.failure).detail}`;
+    throw err;
+  }
+}
+
 export const slackRoutes = newRouter()
   .openapi(commandRoute, async (c) => {
     const raw = await verifiedSlackBody(c);
@@ -116,6 +149,8 @@ export const slackRoutes = newRouter()
         return c.json(resultMessage((await castFromSlack(c, db, org, who, cmd.approvalId, "deny", cmd.reason)).text), 200);
       case "policy":
         return c.json(await policySummary(db, org, cmd.repo), 200);
+      case "task":
+        return c.json(resultMessage(await taskFromSlack(c, db, org, who, form.command.user_id, cmd.repo, cmd.goal)), 200);
       default:
         return c.json(resultMessage(`/sysop ${cmd.kind} is not available yet.`), 200);
     }

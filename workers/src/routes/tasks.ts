@@ -237,110 +237,119 @@ async function decideTask(c: Context<AppEnv>, task: TaskRow) {
   return { verdict, deciding, decisionIds: answers.map((a) => a.decisionId) };
 }
 
+export type TaskRequest = z.infer<typeof TaskCreate>;
+export const parseTaskRequest = (input: unknown) => TaskCreate.safeParse(input);
+
+/**
+ * Creates the task for the caller (c.var.principal) under its idempotency key, or returns the
+ * one this key already made (409 when the body differs). Used by POST /v1/tasks and Slack.
+ */
+export async function submitTask(c: Context<AppEnv>, b: TaskRequest, key: string): Promise<{ task: TaskRow; created: boolean }> {
+  const me = c.var.principal;
+  const db = database(c.env);
+  const bodyHash = sha256Hex(canonicalJson(b));
+  const replay = async () => {
+    const existing = (await db.select().from(tasks).where(and(eq(tasks.orgId, me.orgId), eq(tasks.requesterId, me.id), eq(tasks.idempotencyKey, key))))[0];
+    if (!existing) return null;
+    if (existing.bodyHash !== bodyHash) return conflict("This Idempotency-Key was used for a different task body.");
+    return { task: existing, created: false };
+  };
+  const earlier = await replay();
+  if (earlier) return earlier;
+  const team = await findTeam(db, me.orgId, payingTeam(c, b.team_id));
+  if (!(team.id in me.teamRoles) && !can(me, "teams:archive")) forbidden("Only the team's members (or org admins) create tasks it pays for.");
+  const pool = await choosePool(c, team.id, b.pool_id);
+  const steps: TaskStep[] = planSteps(b.kind, b.steps);
+  const now = new Date().toISOString();
+  const row: TaskRow = {
+    id: newId("task"),
+    orgId: me.orgId,
+    teamId: team.id,
+    poolId: pool.id,
+    repo: b.repo,
+    ref: b.ref,
+    kind: b.kind,
+    goal: b.goal,
+    steps,
+    constraints: jobConstraints(steps, { paths: b.paths, network: false, timeoutSeconds: b.timeout_seconds }),
+    estimatedTokens: b.estimated_tokens,
+    model: b.model,
+    callbackUrl: b.callback_url ?? null,
+    requesterId: me.id,
+    idempotencyKey: key,
+    bodyHash,
+    status: "received",
+    statusReason: null,
+    decisionIds: [],
+    approvalId: null,
+    reservationId: null,
+    jobId: null,
+    attempts: 0,
+    runnerId: null,
+    outcome: null,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+  try {
+    await db.insert(tasks).values(row);
+  } catch (err) {
+    // The same key raced in twice: the first insert is the task.
+    if (String(err).includes("UNIQUE")) return (await replay()) ?? conflict("A task with this Idempotency-Key is being created.");
+    throw err;
+  }
+  const actor = requestActor(c);
+  const evidence = requestEvidence(c);
+  await appendTaskEvents(c.env, row, [{ type: "status", data: { status: "received", reason: null }, at: now }]);
+  await recordTaskAudit(c.env, row, "task.received", { team_id: row.teamId, pool_id: row.poolId, repo: row.repo, ref: row.ref, kind: row.kind, goal: row.goal, steps: row.steps, estimated_tokens: row.estimatedTokens, idempotency_key: key }, actor, evidence);
+
+  // Network is a separate question: egress only where policy allows it outright.
+  const network = await decide(c, { repo: row.repo, team: row.teamId, action: "network", paths: [], client: { task_id: row.id } }, { noApproval: true });
+  const decided = await decideTask(c, row);
+  const constraints = jobConstraints(steps, { paths: b.paths, network: !("refused" in network) && network.decision === "allow", timeoutSeconds: b.timeout_seconds });
+  const decisionIds = [...decided.decisionIds, ...("refused" in network ? [] : [network.decisionId])];
+  await db.update(tasks).set({ decisionIds, constraints }).where(eq(tasks.id, row.id));
+  const task = { ...row, decisionIds, constraints };
+
+  if (decided.verdict === "deny") {
+    await moveTask(c.env, task, { to: "failed", reason: `policy denies it: ${decided.deciding.reason}`, actor, evidence, details: { decision_ids: decisionIds } });
+  } else if (decided.verdict === "ask") {
+    const opened = await approvalDesk(c.env, me.orgId, task.teamId).open(
+      {
+        orgId: me.orgId,
+        teamId: task.teamId,
+        requestHash: sha256Hex(canonicalJson(["task", task.id])),
+        requesterId: me.id,
+        requesterKind: me.kind,
+        requesterKeyId: credentialKeyId(me.credential),
+        decisionId: decided.deciding.decisionId,
+        summary: {
+          actorId: me.id,
+          repo: task.repo,
+          action: `task:${task.kind}`,
+          paths: b.paths,
+          command: `${task.goal}${task.steps.some((s) => s.run) ? ` — runs: ${constraints.commands.join("; ")}` : ""}`.slice(0, 2000),
+          tool: null,
+          taskId: task.id,
+        },
+        reason: decided.deciding.reason,
+        ticketUrl: null,
+        settings: decided.deciding.approvalSettings!,
+      },
+      evidence,
+    );
+    await moveTask(c.env, task, { to: "awaiting_approval", reason: decided.deciding.reason, patch: { approvalId: opened.approval.id }, actor, evidence, details: { approval_id: opened.approval.id, decision_ids: decisionIds } });
+  } else {
+    await dispatchTask(c.env, task, actor, evidence);
+  }
+  return { task: await findTask(c, task.id), created: true };
+}
+
 export const taskRoutes = newRouter()
   .openapi(createRoute, async (c) => {
     authorize(c, "tasks:write");
-    const b = c.req.valid("json");
-    const me = c.var.principal;
-    const key = c.req.valid("header")["idempotency-key"];
-    const db = database(c.env);
-    const bodyHash = sha256Hex(canonicalJson(b));
-    const replay = async () => {
-      const existing = (await db.select().from(tasks).where(and(eq(tasks.orgId, me.orgId), eq(tasks.requesterId, me.id), eq(tasks.idempotencyKey, key))))[0];
-      if (!existing) return null;
-      if (existing.bodyHash !== bodyHash) return conflict("This Idempotency-Key was used for a different task body.");
-      return c.json(taskView(existing), 200);
-    };
-    const earlier = await replay();
-    if (earlier) return earlier;
-
-    const team = await findTeam(db, me.orgId, payingTeam(c, b.team_id));
-    if (!(team.id in me.teamRoles) && !can(me, "teams:archive")) forbidden("Only the team's members (or org admins) create tasks it pays for.");
-    const pool = await choosePool(c, team.id, b.pool_id);
-    const steps: TaskStep[] = planSteps(b.kind, b.steps);
-    const now = new Date().toISOString();
-    const row: TaskRow = {
-      id: newId("task"),
-      orgId: me.orgId,
-      teamId: team.id,
-      poolId: pool.id,
-      repo: b.repo,
-      ref: b.ref,
-      kind: b.kind,
-      goal: b.goal,
-      steps,
-      constraints: jobConstraints(steps, { paths: b.paths, network: false, timeoutSeconds: b.timeout_seconds }),
-      estimatedTokens: b.estimated_tokens,
-      model: b.model,
-      callbackUrl: b.callback_url ?? null,
-      requesterId: me.id,
-      idempotencyKey: key,
-      bodyHash,
-      status: "received",
-      statusReason: null,
-      decisionIds: [],
-      approvalId: null,
-      reservationId: null,
-      jobId: null,
-      attempts: 0,
-      runnerId: null,
-      outcome: null,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-    };
-    try {
-      await db.insert(tasks).values(row);
-    } catch (err) {
-      // The same key raced in twice: the first insert is the task.
-      if (String(err).includes("UNIQUE")) return (await replay()) ?? conflict("A task with this Idempotency-Key is being created.");
-      throw err;
-    }
-    const actor = requestActor(c);
-    const evidence = requestEvidence(c);
-    await appendTaskEvents(c.env, row, [{ type: "status", data: { status: "received", reason: null }, at: now }]);
-    await recordTaskAudit(c.env, row, "task.received", { team_id: row.teamId, pool_id: row.poolId, repo: row.repo, ref: row.ref, kind: row.kind, goal: row.goal, steps: row.steps, estimated_tokens: row.estimatedTokens, idempotency_key: key }, actor, evidence);
-
-    // Network is a separate question: egress only where policy allows it outright.
-    const network = await decide(c, { repo: row.repo, team: row.teamId, action: "network", paths: [], client: { task_id: row.id } }, { noApproval: true });
-    const decided = await decideTask(c, row);
-    const constraints = jobConstraints(steps, { paths: b.paths, network: !("refused" in network) && network.decision === "allow", timeoutSeconds: b.timeout_seconds });
-    const decisionIds = [...decided.decisionIds, ...("refused" in network ? [] : [network.decisionId])];
-    await db.update(tasks).set({ decisionIds, constraints }).where(eq(tasks.id, row.id));
-    const task = { ...row, decisionIds, constraints };
-
-    if (decided.verdict === "deny") {
-      await moveTask(c.env, task, { to: "failed", reason: `policy denies it: ${decided.deciding.reason}`, actor, evidence, details: { decision_ids: decisionIds } });
-    } else if (decided.verdict === "ask") {
-      const opened = await approvalDesk(c.env, me.orgId, task.teamId).open(
-        {
-          orgId: me.orgId,
-          teamId: task.teamId,
-          requestHash: sha256Hex(canonicalJson(["task", task.id])),
-          requesterId: me.id,
-          requesterKind: me.kind,
-          requesterKeyId: credentialKeyId(me.credential),
-          decisionId: decided.deciding.decisionId,
-          summary: {
-            actorId: me.id,
-            repo: task.repo,
-            action: `task:${task.kind}`,
-            paths: b.paths,
-            command: `${task.goal}${task.steps.some((s) => s.run) ? ` — runs: ${constraints.commands.join("; ")}` : ""}`.slice(0, 2000),
-            tool: null,
-            taskId: task.id,
-          },
-          reason: decided.deciding.reason,
-          ticketUrl: null,
-          settings: decided.deciding.approvalSettings!,
-        },
-        evidence,
-      );
-      await moveTask(c.env, task, { to: "awaiting_approval", reason: decided.deciding.reason, patch: { approvalId: opened.approval.id }, actor, evidence, details: { approval_id: opened.approval.id, decision_ids: decisionIds } });
-    } else {
-      await dispatchTask(c.env, task, actor, evidence);
-    }
-    return c.json(taskView(await findTask(c, task.id)), 201);
+    const { task, created } = await submitTask(c, c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+    return c.json(taskView(task), created ? 201 : 200);
   })
   .openapi(getRoute, async (c) => {
     authorize(c, "tasks:read");
