@@ -132,12 +132,17 @@ export class RunnerBridge extends DurableObject<Env> {
         { iss: this.env.TOKEN_ISSUER, aud: `sysop-runner:${job.poolId}`, iat: Math.floor(now / 1000), exp: Math.floor(job.deadline / 1000), jti: job.jobId, job: spec },
         { typ: "sysop-job+jwt" },
       );
-      await moveTask(this.env, { id: job.taskId, orgId: job.orgId }, {
+      const running = await moveTask(this.env, { id: job.taskId, orgId: job.orgId }, {
         to: "running",
         patch: { attempts: attempt, runnerId },
         details: { job_id: job.jobId, runner_id: runnerId, attempt, lease_id: leaseId },
         queueCallback: (t) => this.queueCallback(callbackFor(t)),
       });
+      if (!running) {
+        // The task ended meanwhile (cancelled, say): nothing to run; try the next job.
+        this.sql.exec("UPDATE jobs SET status = 'done', lease_expires_at = NULL WHERE job_id = ?", row.job_id);
+        return this.take(runnerId);
+      }
       await this.schedule();
       return { job: signed, jobId: job.jobId, taskId: job.taskId, leaseId, expiresAt, heartbeatSeconds: Math.max(1, Math.floor(this.leaseMs / 3000)) };
     } catch (err) {

@@ -226,12 +226,10 @@ function payingTeam(c: Context<AppEnv>, named: string | undefined): string {
 /** Asks policy about everything the job would do; the strictest answer decides. */
 async function decideTask(c: Context<AppEnv>, task: TaskRow) {
   const planned = planDecisions(task.kind, task.steps, task.constraints.paths.filter(isCanonicalRepoPath));
-  const answers = [];
-  for (const p of planned) {
-    const a = await decide(c, { repo: task.repo, team: task.teamId, action: p.action, paths: p.paths, ...(p.command ? { command: p.command } : {}), client: { task_id: task.id } }, { noApproval: true });
-    if ("refused" in a) return a.refused === "stale_credential" ? unauthenticated("The credential changed while asking; try again.") : notFound("team");
-    answers.push(a);
-  }
+  const asked = await Promise.all(
+    planned.map((p) => decide(c, { repo: task.repo, team: task.teamId, action: p.action, paths: p.paths, ...(p.command ? { command: p.command } : {}), client: { task_id: task.id } }, { noApproval: true })),
+  );
+  const answers = asked.map((a) => ("refused" in a ? (a.refused === "stale_credential" ? unauthenticated("The credential changed while asking; try again.") : notFound("team")) : a));
   const verdict = strictest(answers.map((a) => a.decision));
   const deciding = answers.find((a) => a.decision === verdict)!;
   return { verdict, deciding, decisionIds: answers.map((a) => a.decisionId) };
@@ -304,8 +302,7 @@ export async function submitTask(c: Context<AppEnv>, b: TaskRequest, key: string
   await recordTaskAudit(c.env, row, "task.received", { team_id: row.teamId, pool_id: row.poolId, repo: row.repo, ref: row.ref, kind: row.kind, goal: row.goal, steps: row.steps, estimated_tokens: row.estimatedTokens, idempotency_key: key }, actor, evidence);
 
   // Network is a separate question: egress only where policy allows it outright.
-  const network = await decide(c, { repo: row.repo, team: row.teamId, action: "network", paths: [], client: { task_id: row.id } }, { noApproval: true });
-  const decided = await decideTask(c, row);
+  const [network, decided] = await Promise.all([decide(c, { repo: row.repo, team: row.teamId, action: "network", paths: [], client: { task_id: row.id } }, { noApproval: true }), decideTask(c, row)]);
   const constraints = jobConstraints(steps, { paths: b.paths, network: !("refused" in network) && network.decision === "allow", timeoutSeconds: b.timeout_seconds });
   const decisionIds = [...decided.decisionIds, ...("refused" in network ? [] : [network.decisionId])];
   await db.update(tasks).set({ decisionIds, constraints }).where(eq(tasks.id, row.id));
