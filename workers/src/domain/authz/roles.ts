@@ -75,8 +75,8 @@ export const PERMISSION_MEANING: Record<Permission, string> = {
   "budgets:write": "set a team's budget",
   "budgets:use": "reserve, settle and release budget (agents that meter themselves)",
   "budgets:request_increase": "ask for a temporary increase of a team's budget (billing, admins or owners approve)",
-  "tasks:read": "list and read tasks, their events, evidence and artifacts (members: their teams' tasks)",
-  "tasks:write": "create tasks and cancel them (members: their own)",
+  "tasks:read": "list and read the org's tasks, their events, evidence and artifacts",
+  "tasks:write": "create tasks for your teams; cancel your own (leads: their team's; admins: any)",
   "runners:read": "list runner pools and runners",
   "runners:manage": "create runner pools, issue enrolment tokens, drain and revoke runners",
 };
