@@ -3,10 +3,9 @@
 import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
-import { except } from "hono/combine";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./http/app-env";
 import { newRouter } from "./http/router";
 import { INTERNAL_PROBLEM, problemFor, problemResponse, type ProblemBody } from "./http/problem";
@@ -79,6 +78,20 @@ const healthRoute = defineRoute({
   responses: { 200: json(z.object({ ok: z.literal(true) }).openapi("Health"), "Alive") },
 });
 
+/** Runs `middleware` except on the paths `skip` names (a plain test: this is every request's path). */
+const unless =
+  (skip: (path: string) => boolean, middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
+  (c, next) =>
+    skip(c.req.path) ? next() : middleware(c, next);
+
+/** Bodies with limits of their own: LLM conversations, runner artifacts. */
+const BIG_BODIES = (path: string) => path.startsWith("/v1/llm/") || path.startsWith("/v1/runner/jobs/");
+/**
+ * No bearer credential: sign-up; Slack's endpoints (Slack's signature); a runner's enrolment
+ * (a one-time token) and its protocol (JWTs it signs with its own key).
+ */
+const NO_BEARER = (path: string) => path === "/v1/signup" || path === "/v1/runners/enroll" || path.startsWith("/v1/slack/") || path.startsWith("/v1/runner/");
+
 export function createApp() {
   const app = newRouter();
 
@@ -97,13 +110,11 @@ export function createApp() {
       },
     });
   // LLM requests carry whole conversations; everything else is small JSON.
-  app.use("*", except(["/v1/llm/*", "/v1/runner/jobs/*"], limitBody(MAX_BODY_BYTES)));
+  app.use("*", unless(BIG_BODIES, limitBody(MAX_BODY_BYTES)));
   app.use("/v1/llm/*", limitBody(MAX_LLM_BODY_BYTES));
   // Runners upload artifacts (checked against their own cap there) and post outcomes.
   app.use("/v1/runner/jobs/*", limitBody(MAX_ARTIFACT_BYTES));
-  // Sign-up takes no credential; Slack's endpoints authenticate by Slack's signature; a
-  // runner enrols with a one-time token and then signs its own JWTs.
-  app.use("/v1/*", except(["/v1/signup", "/v1/slack/*", "/v1/runners/enroll", "/v1/runner/*"], requireAuth()));
+  app.use("/v1/*", unless(NO_BEARER, requireAuth()));
   app.use("/v1/runner/*", requireRunner());
 
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
