@@ -1,6 +1,7 @@
-// Two test projects: `unit` runs the pure domain in plain Node; `integration` runs the
+// Three test projects: `unit` runs the pure domain in plain Node; `integration` runs the
 // Worker inside workerd with real Durable Objects, D1 (migrated in test/integration/setup.ts)
-// and R2, through @cloudflare/vitest-pool-workers.
+// and R2, through @cloudflare/vitest-pool-workers; `e2e` runs the bundled Worker on workerd
+// through Miniflare with real sysop-runner processes (test/e2e/stack.mjs).
 import path from "node:path";
 import { createServer } from "node:net";
 import { defineConfig } from "vitest/config";
@@ -60,6 +61,11 @@ export default defineConfig(async () => {
             globalSetup: ["test/fakes/global-setup.ts"],
             testTimeout: 30_000,
           },
+        },
+        {
+          // test/e2e: the bundled Worker on workerd (Miniflare) with real runner processes;
+          // one stack per file, files one at a time (2 cores, child processes).
+          test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 90_000, hookTimeout: 120_000, fileParallelism: false },
         },
       ],
     },

@@ -125,6 +125,7 @@ export class BudgetLedger extends DurableObject<Env> {
   /** Sets (or clears) the budget. Spend before a budget first exists does not count against it. */
   async configure(config: LedgerConfig | null): Promise<LedgerStatus> {
     const now = this.now();
+    this.configCache = undefined;
     this.ctx.storage.transactionSync(() => {
       if (config === null) {
         this.sql.exec("DELETE FROM config");
@@ -141,6 +142,7 @@ export class BudgetLedger extends DurableObject<Env> {
         effectiveFrom,
       );
     });
+    this.configCache = undefined;
     await this.schedule();
     return this.status();
   }
@@ -214,7 +216,7 @@ export class BudgetLedger extends DurableObject<Env> {
       this.apply(reservation, (c) => hold(c, req.micros, req.tokens));
       return { ok: true, reservation, replayed: false, softLimitCrossed: this.softAlertOnce(config, window.start, team, after, now) };
     });
-    if (result.ok && !result.replayed) await this.schedule();
+    if (result.ok && !result.replayed) await this.alarmBy(result.reservation.expiresAt);
     return result;
   }
 
@@ -282,7 +284,8 @@ export class BudgetLedger extends DurableObject<Env> {
       this.sql.exec("INSERT INTO usage_outbox (id, row) VALUES (?, ?)", r.id, JSON.stringify(record));
       return { ok: true, reservation: { ...r, status: "settled", settledMicros: actual.micros, settledTokens: actual.tokens }, softLimitCrossed: this.softAlertOnce(config, r.windowStart, before, after, now) };
     });
-    await this.schedule();
+    // A usage row waits in the outbox: the alarm flushes it soon.
+    if (usage !== null && result.ok) await this.alarmBy(now + FLUSH_DELAY_MS);
     return result;
   }
 
@@ -331,6 +334,7 @@ export class BudgetLedger extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarmAt = null; // this one has fired
     const now = this.now();
     this.ctx.storage.transactionSync(() => {
       this.expireDue(now);
@@ -359,9 +363,14 @@ export class BudgetLedger extends DurableObject<Env> {
     return withIncreases(config, added);
   }
 
+  /** This object is the config's only writer, so a copy in memory stays true until configure(). */
+  private configCache: { config: LedgerConfig; effectiveFrom: number } | null | undefined = undefined;
+
   private readConfig(): { config: LedgerConfig; effectiveFrom: number } | null {
+    if (this.configCache !== undefined) return this.configCache;
     const row = this.sql.exec<{ json: string; effective_from: number }>("SELECT json, effective_from FROM config WHERE id = 1").toArray()[0];
-    return row ? { config: JSON.parse(row.json) as LedgerConfig, effectiveFrom: row.effective_from } : null;
+    this.configCache = row ? { config: JSON.parse(row.json) as LedgerConfig, effectiveFrom: row.effective_from } : null;
+    return this.configCache;
   }
 
   /** The counting window: the period, starting no earlier than the budget itself. */
@@ -428,6 +437,18 @@ export class BudgetLedger extends DurableObject<Env> {
     return inserted > 0;
   }
 
+  /**
+   * When this object last set its alarm (real clock), or null when unknown (after a restart,
+   * or once it fired). Lets the hot path skip the storage round trip of schedule().
+   */
+  private alarmAt: number | null = null;
+
+  /** Makes sure the alarm fires by `at` (this ledger's clock). */
+  private async alarmBy(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at - this.clockOffsetMs) return;
+    await this.schedule();
+  }
+
   /** One alarm serves three clocks: the next expiry, the period boundary, and the outbox. */
   private async schedule(): Promise<void> {
     const now = this.now();
@@ -437,7 +458,13 @@ export class BudgetLedger extends DurableObject<Env> {
     // Alarms run on the real clock; a test's clock offset is subtracted back.
     const at = Math.min(...candidates) - this.clockOffsetMs;
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
+    if (current === null || current > at) {
+      const next = Math.max(at, Date.now());
+      await this.ctx.storage.setAlarm(next);
+      this.alarmAt = next;
+    } else {
+      this.alarmAt = current;
+    }
   }
 }
 
