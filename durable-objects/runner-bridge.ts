@@ -263,6 +263,8 @@ export class RunnerBridge extends DurableObject<Env> {
   }
 
   private async deliver(cb: { task_id: string; org_id: string; url: string; body: string; attempts: number }): Promise<void> {
+    // Claimed before the request goes out, so an overlapping alarm does not send it twice.
+    this.sql.exec("UPDATE callbacks SET next_at = ? WHERE task_id = ?", Date.now() + CALLBACK_TIMEOUT_MS * 2, cb.task_id);
     let error: string | null = null;
     try {
       const secrets = await callbackSecrets(this.env, cb.org_id);

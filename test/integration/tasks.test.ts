@@ -248,6 +248,31 @@ describe("tasks through the runner protocol", () => {
     expect(listed[0]).toMatchObject({ id: runner.id, status: "revoked" });
   });
 
+  it("gives a draining runner no new jobs, and retries a callback the receiver refused, with backoff", async () => {
+    const { org, poolId } = await taskOrg();
+    const runner = await enrollRunner(org, poolId);
+    expect((await callJson({ method: "POST", path: `/v1/runners/${runner.id}/drain`, key: org.key }, 200)).body.status).toBe("draining");
+    const t = await (await createTask(org, { ...TASK, callback_url: `${env.TEST_SINK_URL}/status/503/${unique("cb")}` })).json<any>();
+    expect(await lease(runner)).toBeNull(); // draining: 204 even with a job queued
+    await callJson({ method: "POST", path: `/v1/tasks/${t.id}/cancel`, key: org.key }, 200);
+    const bridge = env.RUNNER_BRIDGE.getByName(poolId);
+    await runInDurableObject(bridge, async (b) => {
+      if (!(b instanceof RunnerBridge)) throw new Error("not a bridge");
+      await b.alarm();
+    });
+    const state = await bridge.callbackState(t.id);
+    expect(state).toMatchObject({ attempts: 1, deliveredAt: null, lastError: "HTTP 503" });
+    // The next attempt waits (10 s): an alarm now does not send it again.
+    await runInDurableObject(bridge, async (b) => {
+      if (!(b instanceof RunnerBridge)) throw new Error("not a bridge");
+      await b.alarm();
+    });
+    expect((await bridge.callbackState(t.id))!.attempts).toBe(1);
+    const sent = ((await (await fetch(`${env.TEST_SINK_URL}/__sink/received`)).json()) as any[]).filter((r) => r.body.includes(t.id));
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0].body)).toMatchObject({ type: "task.cancelled" });
+  });
+
   it("uses an enrolment token once, and refuses bad runner credentials", async () => {
     const { org, poolId } = await taskOrg();
     const { token } = (await callJson({ method: "POST", path: `/v1/runner-pools/${poolId}/enrolment-tokens`, key: org.key, body: {} }, 201)).body;
