@@ -65,6 +65,8 @@ export class RunnerBridge extends DurableObject<Env> {
       spec TEXT NOT NULL, lease_id TEXT, runner_id TEXT, lease_expires_at INTEGER, deadline INTEGER NOT NULL,
       cancel_requested INTEGER NOT NULL DEFAULT 0, enqueued_at INTEGER NOT NULL)`);
     this.sql.exec("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, enqueued_at)");
+    // Runners that must get no new job: drained or revoked (checked again after every wait).
+    this.sql.exec("CREATE TABLE IF NOT EXISTS stopped_runners (runner_id TEXT PRIMARY KEY, why TEXT NOT NULL, at INTEGER NOT NULL)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS callbacks (
       task_id TEXT PRIMARY KEY, org_id TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL,
       attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER, last_error TEXT, delivered_at INTEGER)`);
@@ -87,6 +89,8 @@ export class RunnerBridge extends DurableObject<Env> {
   async lease(runnerId: string, waitMs: number): Promise<Lease | null> {
     const deadline = Date.now() + waitMs;
     for (;;) {
+      // A runner drained or revoked while it waited gets nothing: asked again after every wake.
+      if (this.isStopped(runnerId)) return null;
       const leased = await this.take(runnerId);
       if (leased) return leased;
       const left = deadline - Date.now();
@@ -203,8 +207,19 @@ export class RunnerBridge extends DurableObject<Env> {
     return "signalled";
   }
 
+  /** No new job for this runner (drained or revoked); a runner waiting in lease() is answered now. */
+  stopRunner(runnerId: string, why: "draining" | "revoked"): void {
+    this.sql.exec("INSERT INTO stopped_runners (runner_id, why, at) VALUES (?, ?, ?) ON CONFLICT (runner_id) DO UPDATE SET why = excluded.why", runnerId, why, Date.now());
+    for (const wake of this.waiters) wake();
+  }
+
+  private isStopped(runnerId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM stopped_runners WHERE runner_id = ?", runnerId).toArray().length > 0;
+  }
+
   /** A revoked runner's leases end now: its jobs go back to the queue. */
   async revokeRunner(runnerId: string): Promise<number> {
+    this.stopRunner(runnerId, "revoked");
     const held = this.sql.exec<JobRow & Record<string, SqlStorageValue>>("SELECT * FROM jobs WHERE status = 'leased' AND runner_id = ?", runnerId).toArray();
     for (const row of held) await this.loseLease(row, "the runner was revoked");
     return held.length;

@@ -14,6 +14,8 @@ import { isConflict, isUnauthorized } from "./errors.mjs";
 import { errorMessage } from "./log.mjs";
 
 export const LEASE_WAIT_SECONDS = 25;
+/** An empty answer sooner than this waits out the rest before the next poll. */
+const MIN_EMPTY_POLL_MS = 1_000;
 const LEASE_ERROR_BACKOFF_MS = 10_000;
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -90,6 +92,7 @@ export function createRunner(deps) {
   async function slot() {
     while (!leasing.signal.aborted) {
       let lease = null;
+      const askedAt = Date.now();
       try {
         lease = await client.lease(LEASE_WAIT_SECONDS, leasing.signal);
       } catch (err) {
@@ -103,6 +106,9 @@ export function createRunner(deps) {
       if (lease) await handleLease(lease);
       else if (deps.once) log.info("no job was waiting");
       if (deps.once) break;
+      // "No job" answered at once (a draining runner, a control plane that does not hold the
+      // poll): do not ask again in a tight loop.
+      if (!lease && Date.now() - askedAt < MIN_EMPTY_POLL_MS) await sleep(MIN_EMPTY_POLL_MS, leasing.signal);
     }
   }
 

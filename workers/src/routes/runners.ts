@@ -148,6 +148,7 @@ export const runnerAdminRoutes = newRouter()
     const runner = await findRunner(c, c.req.valid("param").runner_id);
     if (runner.status === "revoked") return conflict("The runner is revoked.");
     const [row] = await database(c.env).update(runners).set({ status: "draining" }).where(eq(runners.id, runner.id)).returning();
+    await runnerBridge(c.env, runner.poolId).stopRunner(runner.id, "draining");
     await recordAudit(c, runner.orgId, [{ action: "runner.drained", target: { type: "runner", id: runner.id }, details: { pool_id: runner.poolId } }]);
     return c.json(runnerView(row!), 200);
   })
@@ -311,7 +312,11 @@ export const runnerProtocolRoutes = newRouter()
   .openapi(leaseRoute, async (c) => {
     const runner = c.var.runner;
     const wait = (c.req.valid("json") as { wait_seconds?: number } | undefined)?.wait_seconds ?? 20;
-    if (runner.status !== "active") return c.body(null, 204);
+    if (runner.status !== "active") {
+      // Nothing will come: hold the poll as long as asked, so a draining runner does not spin.
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      return c.body(null, 204);
+    }
     const lease = await runnerBridge(c.env, runner.poolId).lease(runner.id, wait * 1000);
     if (!lease) return c.body(null, 204);
     return c.json({ job: lease.job, lease: { id: lease.leaseId, expires_at: new Date(lease.expiresAt).toISOString(), heartbeat_seconds: lease.heartbeatSeconds } }, 200);
