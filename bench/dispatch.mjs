@@ -114,14 +114,16 @@ async function main() {
     }),
   );
   const submitMs = Date.now() - loadStart;
+  // D1 binds at most 100 variables: the ids go in as one JSON array.
+  const idList = JSON.stringify(submitted.map((t) => t.id));
   await waitFor(
     async () => {
-      const row = await stack.db.prepare(`SELECT count(*) AS n FROM tasks WHERE id IN (${submitted.map(() => "?").join(",")}) AND status IN ('succeeded', 'failed', 'cancelled', 'expired')`).bind(...submitted.map((t) => t.id)).first();
+      const row = await stack.db.prepare("SELECT count(*) AS n FROM tasks WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('succeeded', 'failed', 'cancelled', 'expired')").bind(idList).first();
       return row.n === submitted.length;
     },
     { timeoutMs: 15 * 60_000, intervalMs: 100, what: "every load task finished" },
   );
-  const lastFinish = await stack.db.prepare(`SELECT max(finished_at) AS at FROM tasks WHERE id IN (${submitted.map(() => "?").join(",")})`).bind(...submitted.map((t) => t.id)).first();
+  const lastFinish = await stack.db.prepare("SELECT max(finished_at) AS at FROM tasks WHERE id IN (SELECT value FROM json_each(?))").bind(idList).first();
   const loadMs = Date.parse(lastFinish.at) - loadStart;
   const loaded = [];
   const loadedLeased = [];

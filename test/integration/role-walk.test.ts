@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { call, callJson, flushAudit, memberWithKey, signupOrg, unique, type Org } from "./helpers";
 import { enrollRunner, runnerCall, sha256Hex, signOutcome } from "./runner-kit";
+import { githubIssueBody, postGitHub } from "./webhook-kit";
 import { FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY } from "../fakes/keys";
 import { ORG_ROLES, ROLE_PERMISSIONS, TEAM_LEAD_PERMISSIONS, type OrgRole, type Permission } from "../../workers/src/domain/authz/roles";
 
@@ -49,6 +50,8 @@ interface Fixture {
   runners: { drain: string; revoke: string };
   tasks: { finished: string; cancel: string }; // finished has a diff artifact; cancel is queued (the walker's own when it may create tasks)
   artifact: string; // the finished task's diff, by SHA-256
+  priority: string; // a ranked priority of the team (from a GitHub issue about acme/walk-task)
+  mapping: string; // a signal mapping rule, deleted by the walk
 }
 
 async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Promise<Fixture> {
@@ -100,12 +103,20 @@ async function fixture(org: Org, walker: { role: OrgRole; lead: boolean }): Prom
   const outcome = await signOutcome(drainRunner, { job_id: finished.job_id, task_id: finished.id, attempt: 1, status: "succeeded" });
   await runnerCall(drainRunner, "POST", `/v1/runner/jobs/${finished.job_id}/outcome`, { lease_id: leased.lease.id, outcome });
   const cancel = (await newTask(ROLE_PERMISSIONS[walker.role].includes("tasks:write") ? w.key : k)).id as string;
+  // Signals: GitHub deliveries verified with the org's secret; one bug about the walk's repo, mapped to the team.
+  const secret = unique("github-secret-0000");
+  await callJson({ method: "PUT", path: "/v1/org/webhooks/github", key: k, body: { secrets: [secret] } }, 200);
+  await post("/v1/signal-mappings", { match: { repos: ["acme/walk-task"] }, team_id: team });
+  const mapping = (await post("/v1/signal-mappings", { match: { labels: ["walk-spare"] }, team_id: team })).id as string;
+  const delivered = await postGitHub(org.orgId, secret, "issues", githubIssueBody({ repo: "acme/walk-task", number: 7, title: "Checkout fails for EU cards", labels: ["bug", "priority: high"] }));
+  if (delivered.status !== 200) throw new Error(`webhook: ${delivered.status} ${await delivered.text()}`);
+  const priority = (await callJson({ path: `/v1/priorities?team_id=${team}`, key: k }, 200)).body.data[0].id as string;
   // The gateway needs the org's provider keys.
   await callJson({ method: "PUT", path: "/v1/org/providers/anthropic", key: k, body: { api_key: FAKE_ANTHROPIC_KEY } }, 200);
   await callJson({ method: "PUT", path: "/v1/org/providers/openai", key: k, body: { api_key: FAKE_OPENAI_KEY } }, 200);
   return {
     org, team, spareTeam, repo, victimPrincipal, victimMember, addable, issuer, policy, approvals, reservations, walkerKey: w.key, walkerId: w.principalId, spareKey,
-    pool, runners: { drain: drainRunner.id, revoke: revokeRunner.id }, tasks: { finished: finished.id, cancel }, artifact,
+    pool, runners: { drain: drainRunner.id, revoke: revokeRunner.id }, tasks: { finished: finished.id, cancel }, artifact, priority, mapping,
   };
 }
 
@@ -125,6 +136,9 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown; 
     runner_id: op.path.endsWith("/revoke") ? f.runners.revoke : f.runners.drain,
     task_id: op.path.endsWith("/cancel") ? f.tasks.cancel : f.tasks.finished,
     sha256: f.artifact,
+    source: "github",
+    mapping_id: f.mapping,
+    priority_id: f.priority,
   };
   const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? `missing-${name}`);
   const bodies: Record<string, unknown> = {
@@ -161,6 +175,10 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown; 
     "POST /v1/runner-pools": { name: unique("walk-pool") },
     "POST /v1/runner-pools/{pool_id}/enrolment-tokens": {},
     "POST /v1/tasks": { team_id: f.team, repo: "acme/walk-task", ref: "main", kind: "tests", goal: unique("walk"), steps: [{ name: "tests", kind: "tests", run: ["npm", "test"] }], estimated_tokens: 100 },
+    "PUT /v1/org/webhooks/{source}": { secrets: [unique("github-secret-walk-0000")] },
+    "POST /v1/signal-mappings": { match: { labels: [unique("walk")] }, team_id: f.team },
+    "POST /v1/priorities/{priority_id}/task": { team_id: f.team },
+    "PUT /v1/org/outcome-settings": { reworkWindowDays: 10 },
     "PUT /v1/org/slack": { team_id: `T${unique("w").replace(/[^a-z0-9]/g, "").toUpperCase().slice(0, 14)}`, bot_token: "xoxb-walk-0000000000" },
   };
   const key = `${op.method} ${op.path}`;
@@ -168,12 +186,12 @@ function requestFor(op: Operation, f: Fixture): { path: string; body?: unknown; 
   if (!(key in bodies)) return undefined;
   // The gateway's callers name the team that pays.
   if (op.path.startsWith("/v1/llm/")) return { path, body: bodies[key], headers: { "anthropic-version": "2023-06-01", "x-sysop-team": f.team } };
-  if (key === "POST /v1/tasks") return { path, body: bodies[key], headers: { "idempotency-key": unique("walk") } };
+  if (key === "POST /v1/tasks" || key === "POST /v1/priorities/{priority_id}/task") return { path, body: bodies[key], headers: { "idempotency-key": unique("walk") } };
   return { path, body: bodies[key] };
 }
 
 /** Routes a principal's credential never reaches: Slack's signature, a runner's own token. */
-const walked = (op: Operation) => !["public", "slack_signature", "enrolment_token", "runner_token"].includes(op.access);
+const walked = (op: Operation) => !["public", "slack_signature", "enrolment_token", "runner_token", "webhook_signature"].includes(op.access);
 
 /** Destructive calls go last, so earlier calls still find their targets. */
 const destructive = (op: Operation) => op.method === "DELETE" || /\/(archive|revoke|approve|deny|cancel|drain)$/.test(op.path);
@@ -225,14 +243,14 @@ describe("tenancy: another org's principal", () => {
     const intruder = await signupOrg("intruder");
     await flushAudit([victim.orgId]);
     const headBefore = (await callJson({ path: "/v1/audit/verify", key: victim.key }, 200)).body.head;
-    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.policy, ...Object.values(f.approvals), ...Object.values(f.reservations), f.spareKey, f.walkerId, victim.ownerId, f.pool, ...Object.values(f.runners), ...Object.values(f.tasks)];
+    const victimIds = [victim.orgId, f.team, f.spareTeam, f.repo, f.victimPrincipal, f.victimMember, f.addable, f.issuer, f.policy, ...Object.values(f.approvals), ...Object.values(f.reservations), f.spareKey, f.walkerId, victim.ownerId, f.pool, ...Object.values(f.runners), ...Object.values(f.tasks), f.priority, f.mapping];
 
     const failures: string[] = [];
     let checked = 0;
     for (const op of walkOrder(await operations())) {
       if (!walked(op)) continue;
       const req = requestFor(op, f)!;
-      const aimsAtVictim = /\{(?!provider)/.test(op.path) || victimIds.some((id) => JSON.stringify([req.body, req.headers]).includes(id));
+      const aimsAtVictim = /\{(?!provider|source)/.test(op.path) || victimIds.some((id) => JSON.stringify([req.body, req.headers]).includes(id));
       const res = await call({ method: op.method, path: req.path, key: intruder.key, body: req.body, headers: req.headers });
       const text = await res.text();
       checked++;

@@ -20,9 +20,9 @@ const EVERYONE: Permission[] = ["org:read", "teams:read", "principals:read", "re
 const EXPECTED: Record<OrgRole, Permission[]> = {
   owner: [...PERMISSIONS],
   admin: [...PERMISSIONS],
-  member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use", "tasks:read", "tasks:write"],
-  auditor: [...EVERYONE, "oidc:read", "audit:read", "tasks:read", "runners:read"],
-  billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write", "approvals:write"],
+  member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use", "tasks:read", "tasks:write", "signals:read"],
+  auditor: [...EVERYONE, "oidc:read", "audit:read", "tasks:read", "runners:read", "signals:read", "metrics:read"],
+  billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write", "approvals:write", "metrics:read"],
 };
 
 const grants = (orgRole: OrgRole, scopes: string[] = ["*"], teamRoles: PrincipalGrants["teamRoles"] = {}): PrincipalGrants => ({
@@ -32,9 +32,9 @@ const grants = (orgRole: OrgRole, scopes: string[] = ["*"], teamRoles: Principal
 });
 
 describe("the permission table", () => {
-  it("lists thirty-one distinct permissions, each <area>:<action>", () => {
+  it("lists thirty-four distinct permissions, each <area>:<action>", () => {
     expect(new Set(PERMISSIONS).size).toBe(PERMISSIONS.length);
-    expect(PERMISSIONS).toHaveLength(31);
+    expect(PERMISSIONS).toHaveLength(34);
     for (const p of PERMISSIONS) expect(p).toMatch(/^[a-z_]+:[a-z_]+$/);
   });
 
@@ -42,8 +42,8 @@ describe("the permission table", () => {
     expect([...ROLE_PERMISSIONS[role]].sort()).toEqual([...EXPECTED[role]].sort());
   });
 
-  it("team leads get exactly teams:write, team_members:write, repos:write, policies:write, budgets:read, budgets:request_increase and spend:read", () => {
-    expect([...TEAM_LEAD_PERMISSIONS].sort()).toEqual(["budgets:read", "budgets:request_increase", "policies:write", "repos:write", "spend:read", "team_members:write", "teams:write"]);
+  it("team leads get exactly teams:write, team_members:write, repos:write, policies:write, budgets:read, budgets:request_increase, spend:read and metrics:read", () => {
+    expect([...TEAM_LEAD_PERMISSIONS].sort()).toEqual(["budgets:read", "budgets:request_increase", "metrics:read", "policies:write", "repos:write", "spend:read", "team_members:write", "teams:write"]);
   });
 });
 
@@ -146,8 +146,8 @@ describe("scopes narrow what a role allows", () => {
 describe("isKnownScope", () => {
   const areas = [...new Set(PERMISSIONS.map((p) => p.split(":")[0]!))];
 
-  it("knows the fifteen areas", () => {
-    expect(areas.sort()).toEqual(["approvals", "audit", "budgets", "decisions", "keys", "oidc", "org", "policies", "principals", "repos", "runners", "spend", "tasks", "team_members", "teams"]);
+  it("knows the seventeen areas", () => {
+    expect(areas.sort()).toEqual(["approvals", "audit", "budgets", "decisions", "keys", "metrics", "oidc", "org", "policies", "principals", "repos", "runners", "signals", "spend", "tasks", "team_members", "teams"]);
   });
 
   it.each([...PERMISSIONS, ...areas.map((a) => `${a}:*`), "*"])("accepts %s", (scope) => {

@@ -34,6 +34,8 @@ import { providerRoutes } from "./routes/providers";
 import { llmGatewayRoutes } from "./routes/llm-gateway";
 import { MAX_ARTIFACT_BYTES, requireRunner, runnerAdminRoutes, runnerEnrollRoutes, runnerProtocolRoutes } from "./routes/runners";
 import { callbackSecretRoutes, taskRoutes } from "./routes/tasks";
+import { MAX_WEBHOOK_BYTES, signalAdminRoutes, webhookReceiverRoutes } from "./routes/signals";
+import { outcomeRoutes } from "./routes/outcomes";
 
 /** JSON bodies above this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -85,12 +87,14 @@ const unless =
     skip(c.req.path) ? next() : middleware(c, next);
 
 /** Bodies with limits of their own: LLM conversations, runner artifacts. */
-const BIG_BODIES = (path: string) => path.startsWith("/v1/llm/") || path.startsWith("/v1/runner/jobs/");
+const BIG_BODIES = (path: string) => path.startsWith("/v1/llm/") || path.startsWith("/v1/runner/jobs/") || path.startsWith("/v1/webhooks/");
 /**
  * No bearer credential: sign-up; Slack's endpoints (Slack's signature); a runner's enrolment
- * (a one-time token) and its protocol (JWTs it signs with its own key).
+ * (a one-time token) and its protocol (JWTs it signs with its own key); providers' webhooks
+ * (their own signatures).
  */
-const NO_BEARER = (path: string) => path === "/v1/signup" || path === "/v1/runners/enroll" || path.startsWith("/v1/slack/") || path.startsWith("/v1/runner/");
+const NO_BEARER = (path: string) =>
+  path === "/v1/signup" || path === "/v1/runners/enroll" || path.startsWith("/v1/slack/") || path.startsWith("/v1/runner/") || path.startsWith("/v1/webhooks/");
 
 export function createApp() {
   const app = newRouter();
@@ -114,12 +118,13 @@ export function createApp() {
   app.use("/v1/llm/*", limitBody(MAX_LLM_BODY_BYTES));
   // Runners upload artifacts (checked against their own cap there) and post outcomes.
   app.use("/v1/runner/jobs/*", limitBody(MAX_ARTIFACT_BYTES));
+  app.use("/v1/webhooks/*", limitBody(MAX_WEBHOOK_BYTES));
   app.use("/v1/*", unless(NO_BEARER, requireAuth()));
   app.use("/v1/runner/*", requireRunner());
 
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/", jwks);
-  for (const router of [signup, auth, org, orgSlack, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policySimulationRoutes, policyRoutes, decisionRoutes, approvalRoutes, slackRoutes, budgetRoutes, providerRoutes, llmGatewayRoutes, usageRoutes, runnerAdminRoutes, runnerEnrollRoutes, runnerProtocolRoutes, taskRoutes, callbackSecretRoutes]) {
+  for (const router of [signup, auth, org, orgSlack, teamRoutes, teamMemberRoutes, principalRoutes, repoRoutes, keyRoutes, oidcIssuerRoutes, auditRoutes, policySimulationRoutes, policyRoutes, decisionRoutes, approvalRoutes, slackRoutes, budgetRoutes, providerRoutes, llmGatewayRoutes, usageRoutes, runnerAdminRoutes, runnerEnrollRoutes, runnerProtocolRoutes, taskRoutes, callbackSecretRoutes, webhookReceiverRoutes, signalAdminRoutes, outcomeRoutes]) {
     app.route("/v1", router);
   }
 

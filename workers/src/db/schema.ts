@@ -5,6 +5,8 @@ import type { PolicyDocument } from "../domain/policy/types";
 import type { ActionSummary, ApprovalVote } from "../domain/approvals/approval";
 import type { ApproverRole } from "../domain/approvals/settings";
 import type { ModelPrice } from "../domain/prices/types";
+import { SEVERITIES, SIGNAL_KINDS, SIGNAL_STATES, WEBHOOK_SOURCES } from "../domain/webhooks/types";
+import type { OutcomeSettings, SignalMatch } from "../domain/signals/settings";
 import { ARTIFACT_KINDS, TASK_KINDS, TASK_STATUSES, type JobConstraints, type JobOutcome, type TaskStep } from "../domain/tasks/types";
 
 export const orgs = sqliteTable("orgs", {
@@ -314,6 +316,131 @@ export const orgSecrets = sqliteTable(
   (t) => [primaryKey({ columns: [t.orgId, t.kind, t.createdAt] })],
 );
 
+export const webhookSecrets = sqliteTable(
+  "webhook_secrets",
+  {
+    orgId: text("org_id").notNull(),
+    source: text("source", { enum: WEBHOOK_SOURCES }).notNull(),
+    sealed: text("sealed").notNull(),
+    position: integer("position").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.source, t.position] })],
+);
+
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    orgId: text("org_id").notNull(),
+    source: text("source").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    outcome: text("outcome", { enum: ["stored", "dead_letter"] }).notNull(),
+    records: integer("records").notNull(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.source, t.deliveryId] })],
+);
+
+export const webhookDeadLetters = sqliteTable("webhook_dead_letters", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  source: text("source").notNull(),
+  deliveryId: text("delivery_id"),
+  reason: text("reason").notNull(),
+  headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  body: text("body").notNull(),
+  receivedAt: text("received_at").notNull(),
+});
+
+export const signals = sqliteTable("signals", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  source: text("source", { enum: WEBHOOK_SOURCES }).notNull(),
+  externalId: text("external_id").notNull(),
+  url: text("url"),
+  kind: text("kind", { enum: SIGNAL_KINDS }).notNull(),
+  title: text("title").notNull(),
+  severity: text("severity", { enum: SEVERITIES }),
+  customer: text("customer"),
+  arrMicros: integer("arr_micros"),
+  component: text("component"),
+  service: text("service"),
+  labels: text("labels", { mode: "json" }).$type<string[]>().notNull(),
+  repo: text("repo"),
+  teamId: text("team_id"),
+  state: text("state", { enum: SIGNAL_STATES }).notNull(),
+  openedAt: text("opened_at").notNull(),
+  resolvedAt: text("resolved_at"),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const signalMappings = sqliteTable("signal_mappings", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  position: integer("position").notNull(),
+  match: text("match", { mode: "json" }).$type<SignalMatch>().notNull(),
+  repo: text("repo"),
+  teamId: text("team_id"),
+  createdAt: text("created_at").notNull(),
+});
+
+export const changes = sqliteTable("changes", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  repo: text("repo").notNull(),
+  number: integer("number").notNull(),
+  teamId: text("team_id"),
+  author: text("author").notNull(),
+  origin: text("origin", { enum: ["agent", "human"] }).notNull(),
+  originEvidence: text("origin_evidence"),
+  taskId: text("task_id"),
+  title: text("title").notNull(),
+  branch: text("branch").notNull(),
+  labels: text("labels", { mode: "json" }).$type<string[]>().notNull(),
+  openedAt: text("opened_at").notNull(),
+  firstReviewAt: text("first_review_at"),
+  approvedAt: text("approved_at"),
+  mergedAt: text("merged_at"),
+  closedAt: text("closed_at"),
+  firstCommitAt: text("first_commit_at"),
+  reviewRounds: integer("review_rounds").notNull(),
+  headSha: text("head_sha"),
+  mergeSha: text("merge_sha"),
+  reworkedAt: text("reworked_at"),
+  revertedAt: text("reverted_at"),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const deployments = sqliteTable("deployments", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  repo: text("repo").notNull(),
+  teamId: text("team_id"),
+  environment: text("environment").notNull(),
+  state: text("state").notNull(),
+  sha: text("sha").notNull(),
+  deploymentId: integer("deployment_id").notNull(),
+  at: text("at").notNull(),
+});
+
+export const priorityTasks = sqliteTable(
+  "priority_tasks",
+  {
+    orgId: text("org_id").notNull(),
+    priorityId: text("priority_id").notNull(),
+    taskId: text("task_id").notNull(),
+    signalIds: text("signal_ids", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.priorityId, t.taskId] })],
+);
+
+export const outcomeSettings = sqliteTable("outcome_settings", {
+  orgId: text("org_id").primaryKey(),
+  settings: text("settings", { mode: "json" }).$type<OutcomeSettings>().notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
 export type OrgRow = typeof orgs.$inferSelect;
 export type PrincipalRow = typeof principals.$inferSelect;
 export type TeamRow = typeof teams.$inferSelect;
@@ -328,3 +455,5 @@ export type PolicyVersionRow = typeof policyVersions.$inferSelect;
 export type RunnerPoolRow = typeof runnerPools.$inferSelect;
 export type RunnerRow = typeof runners.$inferSelect;
 export type TaskRow = typeof tasks.$inferSelect;
+export type SignalRow = typeof signals.$inferSelect;
+export type ChangeRow = typeof changes.$inferSelect;

@@ -42,7 +42,7 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
 });
 
 /** Who may call a route: a permission from the role table, or a fixed audience. */
-export type RouteAccess = Permission | "public" | "authenticated" | "own_keys" | "slack_signature" | "enrolment_token" | "runner_token";
+export type RouteAccess = Permission | "public" | "authenticated" | "own_keys" | "slack_signature" | "enrolment_token" | "runner_token" | "webhook_signature";
 
 type SysopRouteConfig = RouteConfig & { access: RouteAccess; teamScoped?: boolean };
 
@@ -50,7 +50,7 @@ export function defineRoute<R extends SysopRouteConfig>(config: R) {
   const { access, teamScoped, ...rest } = config;
   return createRoute({
     ...rest,
-    security: access === "public" || access === "slack_signature" || access === "enrolment_token" ? [] : [{ bearer: [] }],
+    security: access === "public" || access === "slack_signature" || access === "enrolment_token" || access === "webhook_signature" ? [] : [{ bearer: [] }],
     "x-sysop-permission": access,
     "x-sysop-team-scoped": teamScoped ?? false,
     responses: { ...ERROR_RESPONSES, ...rest.responses },

@@ -43,6 +43,9 @@ export const PERMISSIONS = [
   "tasks:write",
   "runners:read",
   "runners:manage",
+  "signals:read",
+  "signals:manage",
+  "metrics:read",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -79,6 +82,9 @@ export const PERMISSION_MEANING: Record<Permission, string> = {
   "tasks:write": "create tasks for your teams; cancel your own (leads: their team's; admins: any)",
   "runners:read": "list runner pools and runners",
   "runners:manage": "create runner pools, issue enrolment tokens, drain and revoke runners",
+  "signals:read": "list signals and ranked priorities",
+  "signals:manage": "set webhook secrets, mapping rules and outcome settings; read dead letters",
+  "metrics:read": "read outcome metrics (agent vs human, DORA)",
 };
 
 const EVERYONE: readonly Permission[] = [
@@ -95,14 +101,14 @@ const EVERYONE: readonly Permission[] = [
 export const ROLE_PERMISSIONS: Record<OrgRole, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use", "tasks:read", "tasks:write"],
-  auditor: [...EVERYONE, "oidc:read", "audit:read", "tasks:read", "runners:read"],
+  member: [...EVERYONE, "decisions:write", "approvals:write", "budgets:use", "tasks:read", "tasks:write", "signals:read"],
+  auditor: [...EVERYONE, "oidc:read", "audit:read", "tasks:read", "runners:read", "signals:read", "metrics:read"],
   // approvals:write so billing can vote on temporary budget increases (their approver role).
-  billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write", "approvals:write"],
+  billing: [...EVERYONE, "spend:read", "budgets:read", "budgets:write", "approvals:write", "metrics:read"],
 };
 
 /** What a team's lead may do to that team (on top of their org role). */
-export const TEAM_LEAD_PERMISSIONS: readonly Permission[] = ["teams:write", "team_members:write", "repos:write", "policies:write", "budgets:read", "budgets:request_increase", "spend:read"];
+export const TEAM_LEAD_PERMISSIONS: readonly Permission[] = ["teams:write", "team_members:write", "repos:write", "policies:write", "budgets:read", "budgets:request_increase", "spend:read", "metrics:read"];
 
 export interface PrincipalGrants {
   orgRole: OrgRole;

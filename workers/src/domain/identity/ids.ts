@@ -11,7 +11,7 @@ export function randomBase32(length: number): string {
   return out;
 }
 
-export type IdPrefix = "org" | "usr" | "agt" | "svc" | "team" | "repo" | "key" | "oidc" | "req" | "pol" | "dec" | "apr" | "rsv" | "pool" | "enr" | "run" | "task" | "job" | "lease";
+export type IdPrefix = "org" | "usr" | "agt" | "svc" | "team" | "repo" | "key" | "oidc" | "req" | "pol" | "dec" | "apr" | "rsv" | "pool" | "enr" | "run" | "task" | "job" | "lease" | "sig" | "chg" | "dep" | "dlq" | "map";
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${randomBase32(20)}`;
 
