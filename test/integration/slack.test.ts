@@ -6,6 +6,7 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { callJson, expectProblem, flushAudit, memberWithKey, signupOrg, unique } from "./helpers";
 import { signSlackRequest } from "../../workers/src/integrations/slack/signature";
+import { githubIssueBody, postGitHub } from "./webhook-kit";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5"; // vitest.config.ts TEST_SLACK_SIGNING_SECRET
 const FAKE = env.SLACK_HOOKS_BASE;
@@ -180,5 +181,21 @@ describe("Slack", () => {
     expect(task).toMatchObject({ status: "awaiting_approval", repo: "acme/payments-api", team_id: s.org.teamId, kind: "agent_run", goal: "fix the flaky login test", requester_id: s.lead.principalId });
     expect(JSON.stringify(await run(s.leadSlackId, "task acme/unknown-repo do it"))).toContain("Task task_"); // the lead's only team pays
     expect(JSON.stringify(await run("UNOBODY0001", "task acme/payments-api do it"))).toContain("does not match");
+  });
+
+  it("answers /sysop priorities and /sysop metrics in the channel, for those allowed", async () => {
+    const s = await slackOrg();
+    const secret = unique("gh-secret-slack-000000");
+    await callJson({ method: "PUT", path: "/v1/org/webhooks/github", key: s.org.key, body: { secrets: [secret] } }, 200);
+    expect((await postGitHub(s.org.orgId, secret, "issues", githubIssueBody({ repo: "acme/payments-api", number: 4, title: "Refunds stuck", labels: ["bug", "priority: high"] }))).status).toBe(200);
+    const run = async (userId: string, text: string) => (await (await signed("/v1/slack/commands", commandForm(s.slackTeam, userId, text))).send()).json() as Promise<any>;
+    const priorities = await run(s.leadSlackId, "priorities");
+    expect(priorities.response_type).toBe("in_channel");
+    expect(priorities.text).toContain("acme/payments-api");
+    const metrics = await run(s.leadSlackId, "metrics");
+    expect(metrics.response_type).toBe("in_channel");
+    expect(metrics.text).toContain("Acceptance: agent");
+    expect(metrics.text).toContain("DORA:");
+    expect((await run(s.leadSlackId, "metrics no-such-team")).text).toContain("No team no-such-team");
   });
 });

@@ -9,6 +9,11 @@ import type { Change, Deployment, Incident } from "../domain/metrics/types";
 import type { Signal as PrioritySignal } from "../domain/priorities/types";
 import { likelyCause, shippedShas } from "../domain/signals/history";
 import type { OutcomeSettings } from "../domain/signals/settings";
+import { rankPriorities } from "../domain/priorities/rank";
+import type { PriorityItem } from "../domain/priorities/types";
+import { computeMetrics } from "../domain/metrics/compute";
+import type { MetricsReport } from "../domain/metrics/types";
+import { orgContext } from "./signals";
 
 const DAY_MS = 86_400_000;
 /** Work that started this long before the period can still finish in it. */
@@ -128,3 +133,25 @@ export async function rankableSignals(db: Db, orgId: string, teamId: string | nu
   }));
 }
 
+
+/** The team's (or the org's) priorities as of now, with the org's weights. */
+export async function rankedPriorities(db: Db, orgId: string, teamId: string | null): Promise<{ now: string; items: PriorityItem[] }> {
+  const { settings } = await orgContext(db, orgId);
+  const now = new Date().toISOString();
+  const items = rankPriorities(await rankableSignals(db, orgId, teamId, now, settings.priorityWindowDays), {
+    now,
+    windowDays: settings.priorityWindowDays,
+    weights: settings.priorityWeights,
+    severityWeights: settings.severityWeights,
+    strategicLabels: settings.strategicLabels,
+    ageCapDays: settings.ageCapDays,
+  });
+  return { now, items };
+}
+
+/** The metrics of the team (or the org) over [from, to). */
+export async function metricsReport(db: Db, orgId: string, teamId: string | null, from: string, to: string): Promise<MetricsReport> {
+  const { settings } = await orgContext(db, orgId);
+  const history = await metricsHistory(db, orgId, teamId, from, to, settings);
+  return computeMetrics({ ...history, from, to, reworkWindowDays: settings.reworkWindowDays });
+}

@@ -13,13 +13,10 @@ import { findTeam } from "../db/lookups";
 import { outcomeSettings, priorityTasks, signals } from "../db/schema";
 import { fail, notFound } from "../domain/errors";
 import { can } from "../domain/authz/roles";
-import { computeMetrics } from "../domain/metrics/compute";
 import { METRIC_NAMES, type MetricsReport } from "../domain/metrics/types";
-import { rankPriorities } from "../domain/priorities/rank";
-import type { PriorityItem } from "../domain/priorities/types";
 import { withDefaults, type OutcomeSettings } from "../domain/signals/settings";
 import { recordAudit } from "../audit/record";
-import { metricsHistory, rankableSignals } from "../governance/outcomes";
+import { metricsReport, rankedPriorities } from "../governance/outcomes";
 import { orgContext } from "../governance/signals";
 import { parseTaskRequest, submitTask } from "./tasks";
 import { defineRoute, json, jsonBody, TeamId, Timestamp } from "./common";
@@ -82,21 +79,7 @@ const priorityTaskRoute = defineRoute({
   responses: { 201: json(z.object({ priority_id: z.string(), task_id: z.string(), status: z.string() }).openapi("PriorityTask"), "The task"), 200: json(z.object({ priority_id: z.string(), task_id: z.string(), status: z.string() }), "The task this key already made") },
 });
 
-async function ranked(c: Context<AppEnv>, teamId: string | null): Promise<{ now: string; items: PriorityItem[] }> {
-  const db = database(c.env);
-  const orgId = c.var.principal.orgId;
-  const { settings } = await orgContext(db, orgId);
-  const now = new Date().toISOString();
-  const items = rankPriorities(await rankableSignals(db, orgId, teamId, now, settings.priorityWindowDays), {
-    now,
-    windowDays: settings.priorityWindowDays,
-    weights: settings.priorityWeights,
-    severityWeights: settings.severityWeights,
-    strategicLabels: settings.strategicLabels,
-    ageCapDays: settings.ageCapDays,
-  });
-  return { now, items };
-}
+const ranked = (c: Context<AppEnv>, teamId: string | null) => rankedPriorities(database(c.env), c.var.principal.orgId, teamId);
 
 // ---- metrics ----
 
@@ -229,9 +212,7 @@ export const outcomeRoutes = newRouter()
     if (!(days > 0) || days > MAX_PERIOD_DAYS) {
       return fail({ kind: "validation", detail: "Invalid query.from.", issues: [{ path: "query.from", message: `from must be before to, at most ${MAX_PERIOD_DAYS} days apart`, code: "invalid_range" }] });
     }
-    const { settings } = await orgContext(db, orgId);
-    const history = await metricsHistory(db, orgId, teamId ?? null, new Date(from).toISOString(), new Date(to).toISOString(), settings);
-    const report = computeMetrics({ ...history, from: new Date(from).toISOString(), to: new Date(to).toISOString(), reworkWindowDays: settings.reworkWindowDays });
+    const report = await metricsReport(db, orgId, teamId ?? null, new Date(from).toISOString(), new Date(to).toISOString());
     const groups = [...new Set(q.compare.split(","))] as ("agent" | "human" | "all")[];
     const table = metricsTable(report, groups);
     if (q.format === "csv") {

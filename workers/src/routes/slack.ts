@@ -23,7 +23,8 @@ import type { Evidence } from "../../../durable-objects/approval-desk";
 import { verifiedSlackBody } from "../integrations/slack/verify-request";
 import { parseSysopCommand } from "../integrations/slack/commands";
 import { parseInteractionForm, parseSlashCommandForm } from "../integrations/slack/payloads";
-import { APPROVE_ACTION_ID, DENY_ACTION_ID, approvalUpdatedMessage, approvalsListMessage, helpMessage, policySummaryMessage, resultMessage } from "../integrations/slack/messages";
+import { APPROVE_ACTION_ID, DENY_ACTION_ID, approvalUpdatedMessage, approvalsListMessage, channelMessage, helpMessage, policySummaryMessage, resultMessage } from "../integrations/slack/messages";
+import { metricsReport, rankedPriorities } from "../governance/outcomes";
 import { slackUserPrincipal } from "../integrations/slack/users";
 import { describeApproval } from "../integrations/slack/describe";
 import { postToSlack, webhookHostAllowed } from "../integrations/slack/notify";
@@ -35,7 +36,7 @@ const commandRoute = defineRoute({
   method: "post",
   path: "/slack/commands",
   tags: ["slack"],
-  summary: "The /sysop slash command (help, approvals, approve, deny, policy, task)",
+  summary: "The /sysop slash command (help, approvals, approve, deny, policy, task, priorities, metrics)",
   access: "slack_signature",
   responses: { 200: { description: "A Slack message (ephemeral)", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } }, 503: ERROR_RESPONSES[401] },
 });
@@ -124,6 +125,56 @@ async function taskFromSlack(c: Context<AppEnv>, db: Db, org: OrgRow, who: Loade
   }
 }
 
+/** The person's own team when they are in exactly one; else the org as a whole. */
+const onlyTeam = (who: LoadedPrincipal) => {
+  const teams = Object.keys(who.teamRoles);
+  return teams.length === 1 ? teams[0]! : null;
+};
+
+/** `/sysop priorities`: the top five for the person's team (or the org), in the channel. */
+async function prioritiesFromSlack(db: Db, org: OrgRow, who: LoadedPrincipal) {
+  if (!roleAllows({ orgRole: who.row.orgRole, teamRoles: who.teamRoles }, "signals:read")) return resultMessage("Your role does not let you read priorities.");
+  const teamId = onlyTeam(who);
+  const { items } = await rankedPriorities(db, org.id, teamId);
+  if (items.length === 0) return channelMessage("No open signals to rank yet.");
+  const lines = items.slice(0, 5).map((p, i) => {
+    const top = [...p.explanation].sort((a, b) => b.contribution - a.contribution)[0];
+    return `${i + 1}. ${p.key.scope ?? "(unplaced)"} — ${p.key.theme}: score ${p.score}${top && top.contribution > 0 ? ` (${top.detail})` : ""}`;
+  });
+  return channelMessage(`Priorities${teamId ? "" : ` for ${org.name}`}:\n${lines.join("\n")}`);
+}
+
+const pct = (v: number | null) => (v === null ? "–" : `${Math.round(v * 100)}%`);
+const hours = (v: number | null) => (v === null ? "–" : `${v.toFixed(1)} h`);
+const usd = (v: number | null) => (v === null ? "–" : `$${(v / 1_000_000).toFixed(2)}`);
+
+/** `/sysop metrics [team]`: the last 30 days, agent vs human, in the channel. */
+async function metricsFromSlack(db: Db, org: OrgRow, who: LoadedPrincipal, team: string | undefined) {
+  let teamId: string | null = null;
+  if (team) {
+    const found = (await db.select({ id: teams.id }).from(teams).where(and(eq(teams.orgId, org.id), team.startsWith("team_") ? eq(teams.id, team) : eq(teams.slug, team))))[0];
+    if (!found) return resultMessage(`No team ${team} in ${org.name}.`);
+    teamId = found.id;
+  } else {
+    teamId = onlyTeam(who);
+  }
+  if (!roleAllows({ orgRole: who.row.orgRole, teamRoles: who.teamRoles }, "metrics:read", teamId ?? undefined)) return resultMessage("Your role does not let you read these metrics.");
+  const to = new Date();
+  const from = new Date(to.getTime() - 30 * 86_400_000);
+  const r = await metricsReport(db, org.id, teamId, from.toISOString(), to.toISOString());
+  const row = (label: string, name: keyof typeof r.all, fmt: (v: number | null) => string) => `${label}: agent ${fmt(r.agent[name].value)} (n=${r.agent[name].sampleSize}) · human ${fmt(r.human[name].value)} (n=${r.human[name].sampleSize})`;
+  return channelMessage(
+    [
+      `Outcomes, last 30 days${team ? ` (${team})` : ""}:`,
+      row("Acceptance", "acceptance_rate", pct),
+      row("Cycle time (median)", "cycle_time_median_hours", hours),
+      row("Rework", "rework_rate", pct),
+      row("Cost per accepted change", "cost_per_accepted_change_micros", usd),
+      `DORA: ${r.all.deployment_frequency_per_day.value?.toFixed(2) ?? "–"} deploys/day · lead time ${hours(r.all.lead_time_for_changes_median_hours.value)} · change failure ${pct(r.all.change_failure_rate.value)} · restore ${hours(r.all.time_to_restore_median_hours.value)}`,
+    ].join("\n"),
+  );
+}
+
 export const slackRoutes = newRouter()
   .openapi(commandRoute, async (c) => {
     const raw = await verifiedSlackBody(c);
@@ -151,8 +202,10 @@ export const slackRoutes = newRouter()
         return c.json(await policySummary(db, org, cmd.repo), 200);
       case "task":
         return c.json(resultMessage(await taskFromSlack(c, db, org, who, form.command.user_id, cmd.repo, cmd.goal)), 200);
-      default:
-        return c.json(resultMessage(`/sysop ${cmd.kind} is not available yet.`), 200);
+      case "priorities":
+        return c.json(await prioritiesFromSlack(db, org, who), 200);
+      case "metrics":
+        return c.json(await metricsFromSlack(db, org, who, cmd.team), 200);
     }
   })
   .openapi(interactionRoute, async (c) => {

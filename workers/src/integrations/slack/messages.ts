@@ -106,6 +106,12 @@ export function helpMessage(): SlashCommandResponse {
   return ephemeral("sysop commands", [section(`*sysop commands*\n${text}`)]);
 }
 
+/** An answer the whole channel sees (priorities, metrics). The text is escaped here. */
+export function channelMessage(text: string): SlashCommandResponse {
+  const body = userText(text, SLACK_LIMITS.sectionText, { multiline: true });
+  return { response_type: "in_channel", ...message(body, [section(body)]) };
+}
+
 /** A short answer only the person who typed the command sees. The text is escaped here. */
 export function resultMessage(text: string): SlashCommandResponse {
   const body = userText(text, SLACK_LIMITS.sectionText, { multiline: true });
