@@ -4,7 +4,9 @@
 // whose expected values are worked out here by hand. Every provider's scheme is covered in
 // test/unit/webhooks; provider-wide deliveries in test/unit/provider-events.test.ts.
 import { describe, expect, it } from "vitest";
+import { env, SELF } from "cloudflare:test";
 import { call, callJson, expectProblem, memberWithKey, signupOrg, unique, type Org } from "./helpers";
+import { fakeSha, githubPullRequestOpened, githubPush, githubReview, type ProviderDelivery } from "../fakes/provider-events";
 import { githubDeploymentBody, githubIssueBody, githubPullRequestBody, githubReviewBody, mergeShaOf, postGitHub } from "./webhook-kit";
 
 async function signalOrg() {
@@ -81,6 +83,28 @@ describe("webhook receivers", () => {
     expect((await signalsOf(org, `?team_id=${org.teamId}`)).map((s) => s.title)).toEqual(["Broken link"]);
     expect((await callJson({ method: "DELETE", path: `/v1/signal-mappings/${rule.id}`, key: org.key }, 200)).body).toEqual({ deleted: true, remapped: 2 });
     expect((await signalsOf(org, "?unmapped=true")).map((s) => s.title)).toEqual(["Cart total wrong"]);
+  });
+});
+
+describe("pull request activity out of order", () => {
+  it("keeps reviews and pushes that arrive before their pull request, and folds them in when it does", async () => {
+    const { org, secret } = await signalOrg();
+    const repo = "acme/shop";
+    const headSha = await fakeSha("head-7");
+    const pr = { title: "Speed up search", author: "ana", branch: "search-speed", headSha, createdAt: "2026-10-02T09:00:00Z" };
+    const deliver = async (d: Promise<ProviderDelivery>) => {
+      const { body, headers } = await d;
+      const res = await SELF.fetch(`https://sysop.test/v1/webhooks/github/${org.orgId}`, { method: "POST", headers, body });
+      expect(res.status, await res.clone().text()).toBe(200);
+    };
+    // The branch is pushed first, reviews come before GitHub's pull_request delivery does.
+    await deliver(githubPush({ secret, repo, branch: "search-speed", pusher: "ana", commits: [{ sha: await fakeSha("c1"), message: "index", timestamp: "2026-10-01T15:00:00Z", author: "ana" }] }));
+    await deliver(githubReview({ secret, repo, number: 7, state: "changes_requested", reviewer: "bo", submittedAt: "2026-10-02T11:00:00Z", pullRequest: pr }));
+    await deliver(githubReview({ secret, repo, number: 7, state: "approved", reviewer: "bo", submittedAt: "2026-10-02T15:00:00Z", pullRequest: pr }));
+    await deliver(githubReview({ secret, repo, number: 7, state: "commented", reviewer: "ana", submittedAt: "2026-10-02T10:00:00Z", pullRequest: pr })); // the author's own
+    await deliver(githubPullRequestOpened({ secret, repo, number: 7, ...pr }));
+    const row = await env.DB.prepare("SELECT first_commit_at, first_review_at, approved_at, review_rounds FROM changes WHERE org_id = ? AND number = 7").bind(org.orgId).first<any>();
+    expect(row).toEqual({ first_commit_at: "2026-10-01T15:00:00.000Z", first_review_at: "2026-10-02T11:00:00.000Z", approved_at: "2026-10-02T15:00:00.000Z", review_rounds: 1 });
   });
 });
 

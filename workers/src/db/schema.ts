@@ -411,6 +411,31 @@ export const changes = sqliteTable("changes", {
   updatedAt: text("updated_at").notNull(),
 });
 
+export const branchPushes = sqliteTable(
+  "branch_pushes",
+  {
+    orgId: text("org_id").notNull(),
+    repo: text("repo").notNull(),
+    branch: text("branch").notNull(),
+    firstCommitAt: text("first_commit_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.repo, t.branch] })],
+);
+
+export const prReviews = sqliteTable(
+  "pr_reviews",
+  {
+    orgId: text("org_id").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    repo: text("repo").notNull(),
+    number: integer("number").notNull(),
+    reviewer: text("reviewer").notNull(),
+    state: text("state").notNull(),
+    submittedAt: text("submitted_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.deliveryId] })],
+);
+
 export const deployments = sqliteTable("deployments", {
   id: text("id").primaryKey(),
   orgId: text("org_id").notNull(),

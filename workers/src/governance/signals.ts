@@ -4,10 +4,10 @@
 // pull request (first review, first approval, change-request rounds); pushes giving a branch's
 // first commit; deployments by (repo, deployment id, state). A revert or a follow-up that
 // names an earlier merged change marks that change as reworked.
-import { and, eq, isNull, or, sql } from "drizzle-orm";
+import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import type { Env } from "../env";
 import { database, type Db } from "../db/client";
-import { changes, deployments, outcomeSettings, repos, signalMappings, signals } from "../db/schema";
+import { branchPushes, changes, deployments, outcomeSettings, prReviews, repos, signalMappings, signals } from "../db/schema";
 import { newId } from "../domain/identity/ids";
 import { explainOrigin } from "../domain/metrics/classify";
 import { mapSignal, withDefaults, type OutcomeSettings, type SignalMappingRule } from "../domain/signals/settings";
@@ -40,8 +40,11 @@ export async function orgContext(db: Db, orgId: string): Promise<OrgContext> {
   };
 }
 
-/** Applies a delivery's records in order. */
-export async function storeRecords(env: Env, orgId: string, records: readonly NormalisedRecord[], ctx?: OrgContext): Promise<void> {
+/**
+ * Applies a delivery's records in order. Every write is idempotent (upserts, first-wins
+ * inserts, min() of times), so a delivery applied twice leaves the same rows as once.
+ */
+export async function storeRecords(env: Env, orgId: string, deliveryId: string, records: readonly NormalisedRecord[], ctx?: OrgContext): Promise<void> {
   if (records.length === 0) return;
   const db = database(env);
   const org = ctx ?? (await orgContext(db, orgId));
@@ -54,7 +57,7 @@ export async function storeRecords(env: Env, orgId: string, records: readonly No
         await storePullRequest(db, orgId, r, org);
         break;
       case "pull_request_review":
-        await storeReview(db, orgId, r);
+        await storeReview(db, orgId, deliveryId, r);
         break;
       case "push":
         await storePush(db, orgId, r);
@@ -147,6 +150,7 @@ async function storePullRequest(db: Db, orgId: string, pr: PullRequest, org: Org
         updatedAt: now,
       },
     });
+  await foldActivity(db, orgId, pr.repo, eq(changes.number, pr.number));
   if (pr.merged && pr.mergedAt) await markReworked(db, orgId, pr);
 }
 
@@ -168,28 +172,37 @@ async function markReworked(db: Db, orgId: string, pr: PullRequest): Promise<voi
   }
 }
 
-async function storeReview(db: Db, orgId: string, r: PullRequestReview): Promise<void> {
-  if (r.state === "dismissed") return;
-  const at = r.submittedAt;
-  const target = and(eq(changes.orgId, orgId), eq(changes.repo, r.repo), eq(changes.number, r.number), sql`${changes.author} != ${r.reviewer}`);
-  await db
-    .update(changes)
-    .set({
-      firstReviewAt: sql`min(coalesce(${changes.firstReviewAt}, ${at}), ${at})`,
-      ...(r.state === "approved" ? { approvedAt: sql`min(coalesce(${changes.approvedAt}, ${at}), ${at})` } : {}),
-      ...(r.state === "changes_requested" ? { reviewRounds: sql`${changes.reviewRounds} + 1` } : {}),
-      updatedAt: new Date().toISOString(),
-    })
-    .where(target);
+async function storeReview(db: Db, orgId: string, deliveryId: string, r: PullRequestReview): Promise<void> {
+  await db.insert(prReviews).values({ orgId, deliveryId, repo: r.repo, number: r.number, reviewer: r.reviewer, state: r.state, submittedAt: r.submittedAt }).onConflictDoNothing();
+  await foldActivity(db, orgId, r.repo, eq(changes.number, r.number));
 }
 
 async function storePush(db: Db, orgId: string, p: Push): Promise<void> {
   const first = p.commits.map((c) => c.timestamp).sort()[0];
   if (!first) return;
   await db
+    .insert(branchPushes)
+    .values({ orgId, repo: p.repo, branch: p.branch, firstCommitAt: first })
+    .onConflictDoUpdate({ target: [branchPushes.orgId, branchPushes.repo, branchPushes.branch], set: { firstCommitAt: sql`min(${branchPushes.firstCommitAt}, excluded.first_commit_at)` } });
+  await foldActivity(db, orgId, p.repo, eq(changes.branch, p.branch));
+}
+
+/**
+ * Recomputes a pull request's review and commit times from everything received so far, in
+ * whatever order it came: the first review by someone other than the author, the first
+ * approval, the change-request rounds, and the branch's first commit (not after the merge).
+ */
+async function foldActivity(db: Db, orgId: string, repo: string, which: SQL | undefined): Promise<void> {
+  const ofThisPr = sql`r.org_id = ${changes.orgId} AND r.repo = ${changes.repo} AND r.number = ${changes.number} AND r.reviewer != ${changes.author}`;
+  await db
     .update(changes)
-    .set({ firstCommitAt: sql`min(coalesce(${changes.firstCommitAt}, ${first}), ${first})` })
-    .where(and(eq(changes.orgId, orgId), eq(changes.repo, p.repo), eq(changes.branch, p.branch), or(isNull(changes.mergedAt), sql`${changes.mergedAt} >= ${first}`)));
+    .set({
+      firstReviewAt: sql`(SELECT min(r.submitted_at) FROM ${prReviews} r WHERE ${ofThisPr} AND r.state != 'dismissed')`,
+      approvedAt: sql`(SELECT min(r.submitted_at) FROM ${prReviews} r WHERE ${ofThisPr} AND r.state = 'approved')`,
+      reviewRounds: sql`(SELECT count(*) FROM ${prReviews} r WHERE ${ofThisPr} AND r.state = 'changes_requested')`,
+      firstCommitAt: sql`(SELECT b.first_commit_at FROM ${branchPushes} b WHERE b.org_id = ${changes.orgId} AND b.repo = ${changes.repo} AND b.branch = ${changes.branch} AND b.first_commit_at <= coalesce(${changes.mergedAt}, b.first_commit_at))`,
+    })
+    .where(and(eq(changes.orgId, orgId), eq(changes.repo, repo), which));
 }
 
 async function storeDeployment(db: Db, orgId: string, d: DeploymentStatus, org: OrgContext): Promise<void> {

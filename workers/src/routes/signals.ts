@@ -75,20 +75,15 @@ export const webhookReceiverRoutes = newRouter().openapi(receiveRoute, async (c)
     await db.insert(webhookDeadLetters).values({ id: newId("dlq"), orgId, source, deliveryId, reason: parsed.reason.slice(0, 1000), headers: kept, body: rawBody.slice(0, DEAD_LETTER_BODY_CHARS), receivedAt: now });
     return fail({ kind: "validation", detail: `The ${source} delivery verified but could not be read: ${parsed.reason}`, issues: [{ path: "body", message: parsed.reason.slice(0, 500), code: "unparseable" }] });
   }
-  // At most once per delivery id: the insert is the claim.
-  const [claimed] = await db
-    .insert(webhookDeliveries)
-    .values({ orgId, source, deliveryId: parsed.deliveryId, outcome: "stored", records: parsed.records.length, receivedAt: now })
-    .onConflictDoNothing()
-    .returning();
-  if (!claimed) return c.json({ delivery_id: parsed.deliveryId, records: 0, duplicate: true }, 200);
-  try {
-    await storeRecords(c.env, orgId, parsed.records);
-  } catch (err) {
-    // Not stored: forget the claim so the provider's retry is applied.
-    await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.source, source), eq(webhookDeliveries.deliveryId, parsed.deliveryId)));
-    throw err;
+  // Once per delivery id. The records are stored before the delivery is marked seen, and
+  // every store is idempotent: a Worker stopped in between leaves the retry to apply them
+  // again (no harm), never a delivery marked seen whose records are missing.
+  const seen = and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.source, source), eq(webhookDeliveries.deliveryId, parsed.deliveryId));
+  if ((await db.select({ id: webhookDeliveries.deliveryId }).from(webhookDeliveries).where(seen)).length > 0) {
+    return c.json({ delivery_id: parsed.deliveryId, records: 0, duplicate: true }, 200);
   }
+  await storeRecords(c.env, orgId, parsed.deliveryId, parsed.records);
+  await db.insert(webhookDeliveries).values({ orgId, source, deliveryId: parsed.deliveryId, outcome: "stored", records: parsed.records.length, receivedAt: now }).onConflictDoNothing();
   return c.json({ delivery_id: parsed.deliveryId, records: parsed.records.length, duplicate: false }, 200);
 });
 

@@ -80,7 +80,8 @@ export const DEFAULT_OUTCOME_SETTINGS: OutcomeSettings = {
   ageCapDays: DEFAULT_AGE_CAP_DAYS,
   priorityWindowDays: 30,
   reworkWindowDays: 14,
-  incidentLinkHours: 24,
+  // Short: with daily deploys a day-long window would pin nearly every incident on one.
+  incidentLinkHours: 4,
 };
 
 /** Stored settings over the defaults, field by field (an org may set only what it cares about). */

@@ -1,0 +1,744 @@
+// `npm run bench:signals`: sysop's business-signal ingest and outcome queries on a realistic
+// history (issue #6), in one run:
+//   1. start the local stack (test/e2e/stack.mjs: the Worker on workerd through Miniflare, D1
+//      in a temp dir); sign up an org, create the teams, 2-3 repos each, secrets for all six
+//      webhook sources and mapping rules (PagerDuty services, Zendesk tags, Jira components,
+//      Linear labels and CRM blocking features -> team, trackers -> the team's main repo);
+//   2. generate, from a seeded PRNG, a history of --days days per team: pull requests (some
+//      agent-made: branch `sysop/`, label `sysop-agent` or a `Sysop-Task:` / co-author
+//      trailer) with their pushes, reviews (changes requested sometimes), merges or closes,
+//      reverts and follow-ups; deployments (in_progress then success or failure, redeploys);
+//      PagerDuty incidents (some shortly after a deploy); Zendesk tickets; Jira or Linear
+//      issues and GitHub issues (bugs, features, tech debt); CRM deals with ARR, some blocked
+//      on a feature. Each event is built by test/fakes/provider-events.ts (bundled for Node)
+//      and signed the provider's way when it is sent;
+//   3. send everything, in time order, through POST /v1/webhooks/{source}/{org_id} from
+//      --senders concurrent senders: events/s, accepted, duplicates, errors; then re-send a
+//      sample with the same delivery ids (a provider's retry) and expect only duplicates;
+//   4. check D1 against what was sent: signals, changes, deployments, deliveries, no dead
+//      letters, and each pull request's stored fields against the generated truth;
+//   5. time GET /v1/metrics over the whole period per team and for the org, and
+//      GET /v1/priorities per team (p50/p99 over --runs rounds); print some metric values
+//      beside the values the generated history implies;
+//   6. stop workerd and everything else, also on error and Ctrl-C.
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { startStack } from "../test/e2e/stack.mjs";
+import { importBundled } from "./lib/bundle.mjs";
+
+const HELP = `Usage: node bench/signals.mjs [options]   (or: npm run bench:signals -- [options])
+
+  --teams <n>     teams, each with 2-3 repos                        (default 10)
+  --days <n>      days of history per team, ending now              (default 90)
+  --senders <n>   concurrent webhook senders                        (default 8)
+  --runs <n>      rounds of metric and priority queries             (default 5)
+  --seed <n>      PRNG seed: the same seed makes the same history   (default 6)
+  --quick         a smaller history: 3 teams, 30 days, 3 rounds
+  -h, --help      this text`;
+
+const { values: flags } = parseArgs({
+  options: {
+    teams: { type: "string", default: "10" },
+    days: { type: "string", default: "90" },
+    senders: { type: "string", default: "8" },
+    runs: { type: "string", default: "5" },
+    seed: { type: "string", default: "6" },
+    quick: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (flags.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const positive = (name, v, max) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer from 1 to ${max}, got ${v}`);
+  return n;
+};
+const opts = {
+  teams: flags.quick ? 3 : positive("teams", flags.teams, 26),
+  days: flags.quick ? 30 : positive("days", flags.days, 365),
+  senders: positive("senders", flags.senders, 256),
+  runs: flags.quick ? 3 : positive("runs", flags.runs, 100),
+  seed: positive("seed", flags.seed, 2 ** 31),
+};
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+// ---------------------------------------------------------------- seeded randomness
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function rngFrom(seed) {
+  const next = mulberry32(seed);
+  const r = {
+    next,
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: (xs) => xs[Math.floor(next() * xs.length)],
+    chance: (p) => next() < p,
+    /** Exponential with this mean: waiting times. */
+    exp: (mean) => -Math.log(1 - next()) * mean,
+    poisson: (mean) => {
+      let k = 0;
+      for (let p = next(), l = Math.exp(-mean); p > l; p *= next()) k++;
+      return k;
+    },
+    weighted: (pairs) => {
+      let x = next() * pairs.reduce((s, [, w]) => s + w, 0);
+      for (const [v, w] of pairs) if ((x -= w) < 0) return v;
+      return pairs.at(-1)[0];
+    },
+    chars: (n, alphabet) => Array.from({ length: n }, () => r.pick(alphabet)).join(""),
+  };
+  return r;
+}
+
+const sha = (seed) => createHash("sha1").update(seed).digest("hex");
+
+// ---------------------------------------------------------------- the org
+
+const TEAM_NAMES = ["payments", "identity", "search", "mobile", "platform", "growth", "billing", "data", "notifications", "checkout", "ledger", "risk", "onboarding", "messaging", "reporting", "infra", "catalog", "pricing", "support", "admin", "auth", "export", "import", "sync", "maps", "media"];
+const REPO_KINDS = ["api", "web", "worker"];
+const FIRST_NAMES = ["ana", "ben", "chen", "dara", "eli", "fatima", "gus", "hana", "ivan", "jun", "kofi", "lena", "mateo", "nia", "omar", "pia", "quinn", "ravi", "sofia", "tomas"];
+const VERBS = ["Fix", "Add", "Refactor", "Speed up", "Handle", "Remove", "Harden", "Cache", "Validate", "Log"];
+const OBJECTS = ["retry logic", "session refresh", "export job", "rate limiter", "webhook parser", "search index", "CSV import", "audit trail", "currency rounding", "feature flag", "error page", "pagination", "timezone handling", "email templates", "health check"];
+const TICKET_TOPICS = ["login", "invoice", "slow", "error_500", "data_missing", "billing", "integration", "mobile_app", "export"];
+const FEATURES = ["SAML SSO", "SCIM provisioning", "audit export", "custom roles", "data residency", "bulk API", "webhooks v2", "offline mode", "multi-currency", "SOC2 report"];
+const CUSTOMER_WORDS = [["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell", "Cyberdyne", "Soylent"], ["Corp", "Labs", "Health", "Logistics", "Bank"]];
+const title = (s) => s[0].toUpperCase() + s.slice(1);
+
+function makeOrg(rng, count) {
+  const customers = CUSTOMER_WORDS[0].flatMap((a, i) => CUSTOMER_WORDS[1].map((b, j) => ({ name: `${a} ${b}`, zendeskOrg: String(8_447_346_600_000 + i * 10 + j) })));
+  const teams = TEAM_NAMES.slice(0, count).map((slug, i) => {
+    const Name = title(slug);
+    const repos = REPO_KINDS.slice(0, rng.chance(0.5) ? 3 : 2).map((k) => `acme/${slug}-${k}`);
+    return {
+      slug,
+      Name,
+      key: slug.slice(0, 4).toUpperCase(),
+      repos,
+      members: Array.from({ length: rng.int(4, 7) }, (_, k) => `${FIRST_NAMES[(i * 7 + k) % FIRST_NAMES.length]}-${slug}`),
+      agentShare: 0.1 + 0.5 * rng.next(),
+      prRate: 1.5 + 2 * rng.next(),
+      ticketRate: 1 + 3 * rng.next(),
+      tracker: i % 2 === 0 ? "jira" : "linear",
+      component: `${Name} Core`,
+      zendeskTag: `area_${slug}`,
+      linearLabel: `area-${slug}`,
+      services: repos.map((r) => ({ id: `P${sha(r).slice(0, 6).toUpperCase()}`, name: `${Name} ${title(r.split("-").at(-1))}` })),
+      // Each team owns its features: a deal blocked on one is that team's to unblock.
+      features: [FEATURES[i % FEATURES.length], `${Name} API v2`],
+    };
+  });
+  return { teams, customers };
+}
+
+// ---------------------------------------------------------------- the history
+
+/**
+ * Events `{ at, source, builder, fields }` (a provider-events builder and its fields, built and
+ * signed at send time) in time order, and the truth the control plane should end up storing.
+ */
+function generateHistory(rng, org, now, days) {
+  const start = now - days * DAY;
+  const horizon = now - MIN; // nothing after now
+  const events = [];
+  // signals: "source|external id" -> the state its last delivery leaves it in.
+  const truth = { changes: new Map(), signals: new Map(), deployments: 0, deals: [], mergesByRepo: new Map() };
+  const emit = (at, source, builder, fields) => {
+    if (at > horizon) return false;
+    events.push({ at, seq: events.length, source, builder, fields });
+    return true;
+  };
+  /** A delivery about a signal: `key` is "source|external id", `state` what it says now. */
+  const emitSignal = (at, source, builder, fields, key, state) => {
+    if (!emit(at, source, builder, fields)) return false;
+    truth.signals.set(key, state);
+    return true;
+  };
+  const secondAt = (ms) => Math.floor(ms / 1000) * 1000; // GitHub and Zendesk send whole seconds
+  const numbers = new Map(); // GitHub numbers issues and pull requests from one sequence per repo
+  const nextNumber = (repo) => {
+    const n = (numbers.get(repo) ?? 0) + 1;
+    numbers.set(repo, n);
+    return n;
+  };
+  // Days are counted from the start, so the same seed gives the same history whenever it runs
+  // (shifted in time): "working hours" are hours 8-18 of each such day, days 5 and 6 of a week quiet.
+  const workTime = (day) => secondAt(day + (8 + 10 * rng.next()) * HOUR);
+  const isWeekend = (d) => d % 7 >= 5;
+  const taskId = () => `task_${rng.chars(20, "abcdefghijklmnopqrstuvwxyz234567")}`;
+
+  // -- pull requests: pushes, the PR, reviews, the merge (and the push of it to main) or a close
+  function pullRequest(team, repo, openAt, o = {}) {
+    const number = nextNumber(repo);
+    const agent = o.agent ?? rng.chance(team.agentShare);
+    const prTitle = o.title ?? `${rng.pick(VERBS)} ${rng.pick(OBJECTS)} (${team.key}-${number})`;
+    const slug = prTitle.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40);
+    let author = rng.pick(team.members);
+    let branch = `${rng.pick(["feat", "fix", "chore"])}/${slug}`;
+    let labels = rng.chance(0.25) ? [rng.pick(["bug", "enhancement", "dependencies"])] : [];
+    let body = o.body ?? `${prTitle}.\n\nTested locally.`;
+    if (agent) {
+      const mark = rng.weighted([["branch", 5], ["label", 3], ["trailer", 2]]);
+      const task = rng.chance(0.5) ? taskId() : null;
+      if (mark === "branch") {
+        author = "sysop-agent[bot]";
+        branch = `sysop/${slug}`;
+      }
+      if (mark === "label") labels = [...labels, "sysop-agent"];
+      body += task ? `\n\nSysop-Task: ${task}` : mark === "trailer" ? "\n\nCo-authored-by: sysop-agent <agent@sysop.dev>" : "";
+    }
+    const reviewers = team.members.filter((m) => m !== author);
+    const headSha = sha(`${repo}#${number}:head`);
+    const pr = { repo, number, title: prTitle, body, author, branch, labels, headSha, createdAt: new Date(openAt), commits: 1 };
+    const change = { repo, number, origin: agent ? "agent" : "human", openedAt: openAt, firstCommitAt: null, firstReviewAt: null, approvedAt: null, reviewRounds: 0, mergedAt: null, closedAt: null, reverted: false, reworked: false };
+    const onPr = { title: prTitle, author, branch, headSha, createdAt: new Date(openAt) };
+
+    // The branch's commits are pushed, then the pull request is opened.
+    const firstCommit = secondAt(openAt - Math.min(72 * HOUR, (agent ? rng.exp(0.7) : rng.exp(8)) * HOUR) - 10 * MIN);
+    const count = rng.int(1, 4);
+    const commits = Array.from({ length: count }, (_, k) => {
+      const at = secondAt(firstCommit + ((openAt - 10 * MIN - firstCommit) * k) / count);
+      return { sha: sha(`${repo}#${number}:c${k}`), message: `${prTitle}${k ? ` (part ${k + 1})` : ""}`, timestamp: new Date(at), author: author.replace("[bot]", ""), utcOffsetMinutes: rng.pick([0, 60, -300, -420, 330]) };
+    });
+    const pushAt = openAt - rng.int(1, 20) * MIN;
+    if (emit(pushAt, "github", "githubPush", { repo, branch, pusher: author.replace("[bot]", ""), commits })) change.firstCommitAt = Math.min(...commits.map((c) => c.timestamp.getTime()));
+    if (!emit(openAt, "github", "githubPullRequestOpened", pr)) return change;
+    truth.changes.set(`${repo}#${number}`, change);
+
+    const review = (at, state) => {
+      const reviewer = rng.pick(reviewers);
+      if (!emit(at, "github", "githubReview", { repo, number, state, reviewer, submittedAt: new Date(at), pullRequest: onPr })) return false;
+      change.firstReviewAt ??= at;
+      if (state === "approved") change.approvedAt ??= at;
+      if (state === "changes_requested") change.reviewRounds++;
+      return true;
+    };
+    let t = secondAt(openAt + Math.max(5 * MIN, rng.exp(agent ? 3 : 5) * HOUR));
+    if (rng.chance(0.3) && !review(t, "commented")) return change;
+    if (change.firstReviewAt !== null) t = secondAt(t + rng.exp(2) * HOUR);
+    for (let round = 0; round < 3 && rng.chance(round === 0 ? (agent ? 0.35 : 0.2) : 0.2); round++) {
+      if (!review(t, "changes_requested")) return change;
+      // The author pushes a fix to the branch (the PR exists now).
+      const fixAt = secondAt(t + Math.max(10 * MIN, rng.exp(agent ? 0.5 : 4) * HOUR));
+      const fix = { sha: sha(`${repo}#${number}:fix${round}`), message: `Address review (${round + 1})`, timestamp: new Date(fixAt - 2 * MIN), author: author.replace("[bot]", "") };
+      if (!emit(fixAt, "github", "githubPush", { repo, branch, before: headSha, pusher: fix.author, commits: [fix] })) return change;
+      change.firstCommitAt = Math.min(change.firstCommitAt ?? Infinity, fix.timestamp.getTime());
+      t = secondAt(fixAt + rng.exp(3) * HOUR);
+    }
+    if (rng.chance(o.closeChance ?? (agent ? 0.22 : 0.08))) {
+      const closedAt = secondAt(t + rng.exp(24) * HOUR);
+      if (emit(closedAt, "github", "githubPullRequestClosed", { ...pr, closedAt: new Date(closedAt) })) change.closedAt = closedAt;
+      return change;
+    }
+    if (!review(t, "approved")) return change;
+    const mergedAt = secondAt(t + Math.max(MIN, rng.exp(2) * HOUR));
+    const mergeCommitSha = sha(`${repo}#${number}:merge`);
+    const mergedBy = rng.chance(0.7) && !author.endsWith("[bot]") ? author : rng.pick(reviewers);
+    if (!emit(mergedAt, "github", "githubPullRequestMerged", { ...pr, mergedAt: new Date(mergedAt), mergeCommitSha, mergedBy })) return change;
+    change.mergedAt = mergedAt;
+    change.mergeSha = mergeCommitSha;
+    const merges = truth.mergesByRepo.get(repo) ?? [];
+    merges.push({ at: mergedAt, sha: mergeCommitSha });
+    truth.mergesByRepo.set(repo, merges);
+    emit(mergedAt + 2000, "github", "githubPush", { repo, branch: "main", before: sha(`${repo}:main:${mergedAt}`), pusher: mergedBy, commits: [{ sha: mergeCommitSha, message: `Merge pull request #${number} from acme/${branch}`, timestamp: new Date(mergedAt), author: mergedBy }] });
+
+    // Some merged work is reverted or followed up within days.
+    if (!o.noRework && rng.chance(0.03)) {
+      const revert = pullRequest(team, repo, secondAt(mergedAt + (1 + rng.exp(30)) * HOUR), { title: `Revert "${prTitle}"`, body: `Reverts ${repo}#${number}`, agent: false, closeChance: 0, noRework: true });
+      if (revert.mergedAt !== null) change.reverted = change.reworked = true;
+    } else if (!o.noRework && rng.chance(0.05)) {
+      const followUp = pullRequest(team, repo, secondAt(mergedAt + (1 + rng.exp(48)) * HOUR), { body: `Follow-up to #${number}: the edge cases.`, closeChance: 0, noRework: true });
+      if (followUp.mergedAt !== null && followUp.mergedAt > mergedAt) change.reworked = true;
+    }
+    return change;
+  }
+
+  // -- incidents (PagerDuty): triggered, maybe acknowledged, resolved
+  let incidentNumber = 1000;
+  function incident(team, service, at, cause) {
+    const number = ++incidentNumber;
+    const fields = {
+      id: `Q${rng.chars(6, "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")}`,
+      number,
+      title: cause ? `${service.name}: error rate above 5% after deploy` : `${service.name}: ${rng.pick(["latency p99 > 2s", "5xx spike", "queue backlog", "disk 90%", "health check failing"])}`,
+      service,
+      urgency: rng.chance(0.7) ? "high" : "low",
+      priority: rng.weighted([["P1", 1], ["P2", 4], ["P3", 8], [null, 7]]),
+      createdAt: new Date(at),
+      team: { id: `PT${team.key}`, name: team.Name },
+    };
+    const key = `pagerduty|${fields.id}`;
+    if (!emitSignal(at, "pagerduty", "pagerDutyIncidentTriggered", fields, key, "open")) return;
+    let t = at;
+    if (rng.chance(0.7)) {
+      t += rng.int(2, 30) * MIN;
+      emitSignal(t, "pagerduty", "pagerDutyIncidentAcknowledged", { ...fields, occurredAt: new Date(t) }, key, "open");
+    }
+    t += Math.max(10 * MIN, rng.exp(2.5) * HOUR);
+    emitSignal(t, "pagerduty", "pagerDutyIncidentResolved", { ...fields, occurredAt: new Date(t) }, key, "resolved");
+  }
+
+  // -- support tickets (Zendesk): created, sometimes re-prioritised, mostly solved
+  let ticketId = 35_000;
+  function ticket(team, at) {
+    const customer = rng.chance(0.85) ? rng.pick(org.customers) : null;
+    const priority = rng.weighted([["urgent", 1], ["high", 3], ["normal", 8], ["low", 3], [null, 2]]);
+    const base = { id: String(++ticketId), subject: `${rng.pick(["Cannot", "Problem with", "Question about", "Urgent:"])} ${rng.pick(OBJECTS)}`, tags: [team.zendeskTag, rng.pick(TICKET_TOPICS)], organizationId: customer?.zendeskOrg ?? null, createdAt: new Date(at) };
+    const key = `zendesk|${base.id}`;
+    if (!emitSignal(at, "zendesk", "zendeskTicketCreated", { ...base, status: "new", priority, updatedAt: new Date(at) }, key, "open")) return;
+    let t = at;
+    let current = priority;
+    if (rng.chance(0.15)) {
+      t += rng.exp(6) * HOUR;
+      const raised = current === "urgent" ? "high" : "urgent";
+      emitSignal(secondAt(t), "zendesk", "zendeskTicketUpdated", { ...base, status: "open", priority: raised, previous: current, change: "priority", updatedAt: new Date(secondAt(t)) }, key, "open");
+      current = raised;
+    }
+    if (rng.chance(0.85)) {
+      t += Math.max(HOUR, rng.exp(30) * HOUR);
+      emitSignal(secondAt(t), "zendesk", "zendeskTicketUpdated", { ...base, status: "solved", priority: current, previous: "open", updatedAt: new Date(secondAt(t)) }, key, "resolved");
+    }
+  }
+
+  // -- tracker issues (Jira or Linear, by team) and GitHub issues
+  let jiraId = 10_000;
+  const trackerNumbers = new Map();
+  function trackerIssue(team, at) {
+    const kind = rng.weighted([["bug", 5], ["story", 3], ["debt", 2]]);
+    const n = (trackerNumbers.get(team.key) ?? 0) + 1;
+    trackerNumbers.set(team.key, n);
+    const summary = `${kind === "debt" ? "Clean up" : kind === "bug" ? "Broken" : "Support"} ${rng.pick(OBJECTS)}`;
+    const done = rng.chance(0.6) ? at + Math.max(HOUR, rng.exp(72) * HOUR) : null;
+    const started = rng.chance(0.4) ? at + Math.max(30 * MIN, rng.exp(12) * HOUR) : null;
+    if (team.tracker === "jira") {
+      const f = { site: "acme", id: String(++jiraId), key: `${team.key}-${n}`, summary, issueType: kind === "story" ? "Story" : "Bug", priority: rng.pick(["Highest", "High", "Medium", "Medium", "Low"]), labels: kind === "debt" ? ["tech-debt"] : [], components: [team.component], created: new Date(at), updated: new Date(at) };
+      const key = `jira|${f.id}`;
+      if (!emitSignal(at, "jira", "jiraIssueCreated", f, key, "open")) return;
+      if (started !== null && (done === null || started < done)) emitSignal(started, "jira", "jiraIssueUpdated", { ...f, status: "indeterminate", updated: new Date(started) }, key, "open");
+      const resolution = rng.chance(0.9) ? "Done" : "Won't Do";
+      if (done !== null) emitSignal(done, "jira", "jiraIssueUpdated", { ...f, status: "done", resolution, resolutionDate: new Date(done), updated: new Date(done) }, key, resolution === "Done" ? "resolved" : "closed");
+    } else {
+      const hexId = rng.chars(32, "0123456789abcdef");
+      const f = { id: `${hexId.slice(0, 8)}-${hexId.slice(8, 12)}-4${hexId.slice(13, 16)}-8${hexId.slice(17, 20)}-${hexId.slice(20)}`, identifier: `${team.key}-${n}`, title: summary, priority: rng.int(0, 4), labels: [kind === "bug" ? "Bug" : kind === "story" ? "Feature" : "Tech debt", team.linearLabel], createdAt: new Date(at), updatedAt: new Date(at), teamKey: team.key };
+      const key = `linear|${f.id}`;
+      if (!emitSignal(at, "linear", "linearIssueCreated", f, key, "open")) return;
+      if (started !== null && (done === null || started < done)) emitSignal(started, "linear", "linearIssueUpdated", { ...f, stateType: "started", updatedAt: new Date(started) }, key, "open");
+      if (done !== null) emitSignal(done, "linear", "linearIssueUpdated", { ...f, stateType: "completed", completedAt: new Date(done), updatedAt: new Date(done) }, key, "resolved");
+    }
+  }
+  function githubIssue(team, at) {
+    const repo = rng.pick(team.repos);
+    const number = nextNumber(repo);
+    const labels = [rng.weighted([["bug", 5], ["enhancement", 3], ["tech-debt", 2]]), ...(rng.chance(0.3) ? [rng.pick(["priority: high", "P1", "priority: low"])] : [])];
+    const f = { repo, number, title: `${rng.pick(VERBS)} ${rng.pick(OBJECTS)}`, author: rng.pick(team.members), labels, createdAt: new Date(at) };
+    const key = `github|${repo}#${number}`;
+    if (!emitSignal(at, "github", "githubIssue", f, key, "open")) return;
+    if (rng.chance(0.5)) {
+      const closedAt = secondAt(at + Math.max(HOUR, rng.exp(96) * HOUR));
+      const stateReason = rng.chance(0.9) ? "completed" : "not_planned";
+      emitSignal(closedAt, "github", "githubIssue", { ...f, closedAt: new Date(closedAt), stateReason }, key, stateReason === "completed" ? "resolved" : "closed");
+    }
+  }
+
+  for (const team of org.teams) {
+    for (let d = 0; d < days; d++) {
+      const day = start + d * DAY;
+      const quiet = isWeekend(d) ? 0.15 : 1;
+      for (let k = rng.poisson(team.prRate * quiet); k > 0; k--) pullRequest(team, rng.weighted(team.repos.map((r, i) => [r, i === 0 ? 3 : 1])), workTime(day));
+      for (let k = rng.poisson(team.ticketRate * (isWeekend(d) ? 0.3 : 1)); k > 0; k--) ticket(team, secondAt(day + rng.next() * DAY));
+      for (let k = rng.poisson(1.2 * quiet); k > 0; k--) trackerIssue(team, workTime(day));
+      for (let k = rng.poisson(0.4 * quiet); k > 0; k--) githubIssue(team, workTime(day));
+      for (let k = rng.poisson(0.08); k > 0; k--) incident(team, rng.pick(team.services), secondAt(day + rng.next() * DAY), null);
+    }
+  }
+
+  // -- deployments: weekdays, per repo, shipping the repo's main as it was (after the merges)
+  let deploymentId = 400_000_000;
+  for (const team of org.teams) {
+    const failRate = 0.04 + 0.06 * team.agentShare;
+    team.repos.forEach((repo, i) => {
+      const merges = (truth.mergesByRepo.get(repo) ?? []).sort((a, b) => a.at - b.at);
+      const headAt = (t) => merges.filter((m) => m.at <= t).at(-1)?.sha ?? sha(`${repo}:initial`);
+      const deploy = (at, success) => {
+        const id = ++deploymentId;
+        const f = { repo, deploymentId: id, sha: headAt(at), deploymentCreatedAt: new Date(at), environment: "production" };
+        if (!emit(at, "github", "githubDeploymentStatus", { ...f, state: "in_progress", createdAt: new Date(at) })) return null;
+        const doneAt = secondAt(at + rng.int(2, 8) * MIN);
+        if (!emit(doneAt, "github", "githubDeploymentStatus", { ...f, state: success ? "success" : "failure", createdAt: new Date(doneAt) })) return null;
+        truth.deployments++;
+        return doneAt;
+      };
+      for (let d = 0; d < days; d++) {
+        const day = start + d * DAY;
+        if (isWeekend(d) || !rng.chance(i === 0 ? 0.9 : 0.5)) continue;
+        const at = secondAt(day + (10 + 7 * rng.next()) * HOUR);
+        const failed = rng.chance(failRate);
+        const doneAt = deploy(at, !failed);
+        if (doneAt === null) continue;
+        if (failed) deploy(secondAt(doneAt + rng.int(30, 90) * MIN), true);
+        // Some deployments are followed by an incident on the repo's service.
+        else if (rng.chance(0.08)) incident(team, team.services[i], secondAt(doneAt + Math.min(20 * HOUR, Math.max(5 * MIN, rng.exp(2) * HOUR))), "deploy");
+      }
+    });
+  }
+
+  // -- deals (CRM): created, stage changes, won or lost; some blocked on a team's feature
+  const STAGES = ["Qualification", "Discovery", "Proposal", "Negotiation"];
+  for (let k = 0; k < Math.round(days * 0.7 * (org.teams.length / 10) + 3); k++) {
+    const at = secondAt(start + rng.next() * (days - 1) * DAY);
+    const customer = rng.pick(org.customers);
+    const blocked = rng.chance(0.35) ? rng.pick(org.teams) : null;
+    const f = {
+      id: `D-${2000 + k}`,
+      name: `${customer.name} — ${rng.pick(["new business", "expansion", "renewal"])}`,
+      customer: customer.name,
+      arr: `${rng.int(120, 4800) * 100}.00`,
+      stage: STAGES[0],
+      blockingFeature: blocked ? rng.pick(blocked.features) : null,
+      repo: blocked && rng.chance(0.5) ? blocked.repos[0] : null,
+      labels: rng.chance(0.3) ? ["strategic"] : [],
+      createdAt: new Date(at),
+      updatedAt: new Date(at),
+    };
+    const key = `crm|${f.id}`;
+    if (!emitSignal(at, "crm", "crmDealCreated", f, key, "open")) continue;
+    truth.deals.push(f);
+    let t = at;
+    for (let s = 1; s <= STAGES.length; s++) {
+      t = secondAt(t + Math.max(HOUR, rng.exp(7 * 24) * HOUR));
+      const closing = s === STAGES.length;
+      const stage = closing ? (rng.chance(0.6) ? "Closed Won" : "Closed Lost") : STAGES[s];
+      if (!emitSignal(t, "crm", "crmDealUpdated", { ...f, stage, updatedAt: new Date(t), ...(closing ? { closedAt: new Date(t) } : {}) }, key, closing ? "closed" : "open")) break;
+      if (!closing && rng.chance(0.25)) break; // stalled
+    }
+  }
+
+  events.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  return { start, events, truth };
+}
+
+// ---------------------------------------------------------------- measuring
+
+const percentile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN);
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { n: s.length, p50: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99), max: s.at(-1) ?? NaN };
+};
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
+const fmt = (v, digits = 2) => (v === null || v === undefined ? "-" : Number.isInteger(v) ? String(v) : v.toFixed(digits));
+const row = (label, s) => `  ${label.padEnd(34)} ${String(s.n).padStart(6)} ${f1(s.p50).padStart(8)} ${f1(s.p90).padStart(8)} ${f1(s.p99).padStart(8)} ${f1(s.max).padStart(8)}`;
+
+/** Every process's parent and CPU seconds so far (Linux /proc; empty elsewhere). */
+function cpuSnapshot() {
+  const out = new Map();
+  let pids = [];
+  try {
+    pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const f = stat.slice(close + 2).split(" "); // f[0] is field 3 (state)
+      out.set(Number(pid), { pid: Number(pid), ppid: Number(f[1]), comm: stat.slice(stat.indexOf("(") + 1, close), cpu: (Number(f[11]) + Number(f[12])) / 100 });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** Cores kept busy between two snapshots: this bench, its workerd (a descendant), everything else. */
+function cpuSplit(a, b, seconds) {
+  const ours = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of b.values()) if (!ours.has(p.pid) && ours.has(p.ppid)) grew = ours.add(p.pid) !== null;
+  }
+  const split = { bench: 0, workerd: 0, other: 0 };
+  for (const p of b.values()) {
+    const used = p.cpu - (a.get(p.pid)?.cpu ?? 0);
+    split[p.pid === process.pid ? "bench" : ours.has(p.pid) ? "workerd" : "other"] += used;
+  }
+  return Object.fromEntries(Object.entries(split).map(([k, v]) => [k, (v / seconds).toFixed(2)]));
+}
+
+let stack = null;
+const stopAll = async () => {
+  const s = stack;
+  stack = null;
+  await s?.stop();
+};
+for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => stopAll().finally(() => process.exit(130)));
+
+async function main() {
+  console.log(`sysop signals benchmark: ${opts.teams} teams, ${opts.days} days, ${opts.senders} senders, ${opts.runs} query rounds, seed ${opts.seed}`);
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}); workerd and this process share them\n`);
+
+  const { module: providers } = await importBundled({ name: "provider-events", resolveDir: "test/fakes", exports: ['export * from "./provider-events";'] });
+  const rng = rngFrom(opts.seed);
+  const org = makeOrg(rng, opts.teams);
+  const now = Math.floor(Date.now() / 1000) * 1000;
+  const g0 = performance.now();
+  const { start, events, truth } = generateHistory(rng, org, now, opts.days);
+  const bySource = {};
+  for (const e of events) bySource[e.source] = (bySource[e.source] ?? 0) + 1;
+  console.log(`history: ${events.length} events generated in ${f1(performance.now() - g0)} ms (${Object.entries(bySource).map(([s, n]) => `${s} ${n}`).join(", ")})`);
+  console.log(`  ${truth.changes.size} pull requests, ${truth.deployments} finished deployments, ${truth.signals.size} signals, ${truth.deals.length} deals`);
+
+  stack = await startStack();
+  console.log(`stack up: bundled in ${stack.timings.bundleMs} ms, workerd ready in ${stack.timings.startMs} ms at ${stack.url}`);
+  const api = stack.api;
+  const owner = await stack.signup("signals");
+  const key = owner.key;
+
+  // -- set-up: teams, repos, secrets, mapping rules
+  for (const team of org.teams) {
+    team.id = (await api("POST", "/v1/teams", { key, body: { name: team.Name }, expect: 201 })).body.id;
+    for (const name of team.repos) await api("POST", "/v1/repos", { key, body: { team_id: team.id, name }, expect: 201 });
+  }
+  const secrets = {};
+  for (const source of ["github", "jira", "linear", "zendesk", "pagerduty", "crm"]) {
+    secrets[source] = randomBytes(24).toString("hex");
+    await api("PUT", `/v1/org/webhooks/${source}`, { key, body: { secrets: [secrets[source]] }, expect: 200 });
+  }
+  let rules = 0;
+  const rule = async (body) => {
+    await api("POST", "/v1/signal-mappings", { key, body, expect: 201 });
+    rules++;
+  };
+  for (const team of org.teams) {
+    await rule({ match: { sources: ["pagerduty"], services: team.services.map((s) => s.name) }, team_id: team.id });
+    await rule({ match: { sources: ["zendesk"], labels: [team.zendeskTag] }, team_id: team.id });
+    await rule(team.tracker === "jira" ? { match: { sources: ["jira"], components: [team.component] }, team_id: team.id, repo: team.repos[0] } : { match: { sources: ["linear"], labels: [team.linearLabel] }, team_id: team.id, repo: team.repos[0] });
+    await rule({ match: { sources: ["crm"], components: team.features }, team_id: team.id });
+  }
+  console.log(`org ${owner.orgId}: ${org.teams.length} teams, ${org.teams.reduce((n, t) => n + t.repos.length, 0)} repos, 6 webhook sources, ${rules} mapping rules\n`);
+
+  // -- ingest
+  const webhookUrl = (source) => `${stack.url}/v1/webhooks/${source}/${owner.orgId}`;
+  async function sendAll(list, progressEvery) {
+    const out = { accepted: 0, duplicates: 0, records: 0, errors: new Map(), samples: [], latencies: [] };
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: opts.senders }, async () => {
+        while (next < list.length) {
+          const ev = list[next++];
+          const delivery = await providers[ev.builder]({ ...ev.fields, secret: secrets[ev.source], ...(ev.deliveryId ? { deliveryId: ev.deliveryId } : {}) });
+          ev.deliveryId = delivery.deliveryId;
+          const s0 = performance.now();
+          let status = "network";
+          let text = "";
+          try {
+            const res = await fetch(webhookUrl(delivery.source), { method: "POST", headers: delivery.headers, body: delivery.body });
+            status = res.status;
+            text = await res.text();
+          } catch (err) {
+            text = String(err);
+          }
+          out.latencies.push(performance.now() - s0);
+          if (status === 200) {
+            const body = JSON.parse(text);
+            if (body.duplicate) {
+              out.duplicates++;
+              if (out.samples.length < 5 && !ev.retry) out.samples.push(`${ev.builder} ${delivery.deliveryId}: answered as a duplicate`);
+            }
+            else out.accepted++;
+            out.records += body.records;
+          } else {
+            out.errors.set(status, (out.errors.get(status) ?? 0) + 1);
+            if (out.samples.length < 5) out.samples.push(`${ev.builder} -> ${status}: ${text.slice(0, 300)}`);
+          }
+          const done = out.accepted + out.duplicates + [...out.errors.values()].reduce((a, b) => a + b, 0);
+          if (progressEvery && done % progressEvery === 0) console.log(`  ${done}/${list.length} sent, ${f1((done / (performance.now() - t0)) * 1000)} events/s`);
+        }
+      }),
+    );
+    return { ...out, ms: performance.now() - t0 };
+  }
+
+  // What building and signing costs this process, alone (it shares the cores with workerd).
+  const probe = events.filter((_, i) => i % Math.max(1, Math.floor(events.length / 300)) === 0);
+  const p0 = performance.now();
+  for (const ev of probe) await providers[ev.builder]({ ...ev.fields, secret: secrets[ev.source] });
+  const signMs = (performance.now() - p0) / probe.length;
+
+  console.log(`ingest: ${events.length} deliveries through POST /v1/webhooks/{source}/{org_id}, ${opts.senders} senders, in time order`);
+  const cpuBefore = cpuSnapshot();
+  const ingest = await sendAll(events, Math.max(1000, Math.round(events.length / 8 / 1000) * 1000));
+  const cpu = cpuSplit(cpuBefore, cpuSnapshot(), ingest.ms / 1000);
+  const errorCount = [...ingest.errors.values()].reduce((a, b) => a + b, 0);
+  const lat = stats(ingest.latencies);
+  const rate = (events.length / ingest.ms) * 1000;
+  console.log(`  ${events.length} in ${f1(ingest.ms / 1000)} s = ${f1(rate)} events/s; accepted ${ingest.accepted}, duplicates ${ingest.duplicates}, errors ${errorCount}${errorCount ? ` ${JSON.stringify(Object.fromEntries(ingest.errors))}` : ""}; ${ingest.records} records`);
+  console.log(`  cores busy meanwhile (of ${os.cpus().length}): workerd ${cpu.workerd}, this bench ${cpu.bench}, other processes ${cpu.other}`);
+  console.log(`  building and signing a delivery in the bench, one at a time: ${signMs.toFixed(2)} ms (${probe.length} measured)`);
+  console.log("  request latency (ms)                    n      p50      p90      p99      max");
+  console.log(row("one webhook delivery", lat));
+  for (const s of ingest.samples) console.log(`  ! ${s}`);
+
+  const countsNow = async () => {
+    const one = async (sql) => (await stack.db.prepare(sql).bind(owner.orgId).first()).n;
+    return {
+      signals: await one("SELECT count(*) AS n FROM signals WHERE org_id = ?"),
+      changes: await one("SELECT count(*) AS n FROM changes WHERE org_id = ?"),
+      deployments: await one("SELECT count(*) AS n FROM deployments WHERE org_id = ?"),
+      deliveries: await one("SELECT count(*) AS n FROM webhook_deliveries WHERE org_id = ?"),
+      deadLetters: await one("SELECT count(*) AS n FROM webhook_dead_letters WHERE org_id = ?"),
+      unmapped: await one("SELECT count(*) AS n FROM signals WHERE org_id = ? AND team_id IS NULL"),
+    };
+  };
+  const before = await countsNow();
+
+  // -- retries: the same deliveries again (same ids, signed anew): all duplicates, nothing stored twice
+  const sampleSize = Math.min(events.length, Math.max(100, Math.round(events.length * 0.02)));
+  const sample = Array.from({ length: sampleSize }, (_, i) => ({ ...events[Math.floor((i * events.length) / sampleSize)], retry: true }));
+  const retry = await sendAll(sample, 0);
+  const after = await countsNow();
+  console.log(`\nretries: ${sample.length} deliveries re-sent with their delivery ids: duplicates ${retry.duplicates}, accepted ${retry.accepted}, errors ${[...retry.errors.values()].reduce((a, b) => a + b, 0)}`);
+
+  // -- D1 against the truth
+  const expectedBySource = {};
+  for (const s of truth.signals.keys()) expectedBySource[s.split("|")[0]] = (expectedBySource[s.split("|")[0]] ?? 0) + 1;
+  const storedStates = (await stack.db.prepare("SELECT source, external_id, state FROM signals WHERE org_id = ?").bind(owner.orgId).all()).results;
+  const wrongStates = storedStates.filter((r) => truth.signals.get(`${r.source}|${r.external_id}`) !== r.state);
+  const storedBySource = Object.fromEntries((await stack.db.prepare("SELECT source, count(*) AS n FROM signals WHERE org_id = ? GROUP BY source").bind(owner.orgId).all()).results.map((r) => [r.source, r.n]));
+  const stored = (await stack.db.prepare("SELECT repo, number, origin, first_commit_at, first_review_at, approved_at, merged_at, closed_at, review_rounds, reverted_at, reworked_at, team_id FROM changes WHERE org_id = ?").bind(owner.orgId).all()).results;
+  const storedBy = new Map(stored.map((c) => [`${c.repo}#${c.number}`, c]));
+  const ms = (v) => (v === null || v === undefined ? null : Date.parse(v));
+  const fields = {
+    origin: (t, s) => t.origin === s.origin,
+    merged_at: (t, s) => t.mergedAt === ms(s.merged_at),
+    closed_at: (t, s) => t.closedAt === ms(s.closed_at),
+    first_review_at: (t, s) => t.firstReviewAt === ms(s.first_review_at),
+    approved_at: (t, s) => t.approvedAt === ms(s.approved_at),
+    review_rounds: (t, s) => t.reviewRounds === s.review_rounds,
+    first_commit_at: (t, s) => t.firstCommitAt === ms(s.first_commit_at),
+    reverted: (t, s) => t.reverted === (s.reverted_at !== null),
+    reworked: (t, s) => t.reworked === (s.reworked_at !== null),
+    team: (_t, s) => s.team_id !== null,
+  };
+  const mismatches = Object.fromEntries(Object.keys(fields).map((k) => [k, 0]));
+  const examples = {};
+  let missingChanges = 0;
+  for (const [id, t] of truth.changes) {
+    const s = storedBy.get(id);
+    if (!s) {
+      missingChanges++;
+      continue;
+    }
+    for (const [k, same] of Object.entries(fields)) {
+      if (same(t, s)) continue;
+      mismatches[k]++;
+      const iso = (v) => (typeof v === "number" ? new Date(v).toISOString() : v);
+      examples[k] ??= `${id} opened ${iso(t.openedAt)}: sent ${iso({ first_commit_at: t.firstCommitAt, first_review_at: t.firstReviewAt }[k] ?? "…")}, stored ${s[k] ?? "null"}`;
+    }
+  }
+  const firstCommitStored = stored.filter((s) => s.first_commit_at !== null).length;
+
+  const checks = [];
+  const check = (ok, text) => checks.push(`  ${ok ? "OK  " : "FAIL"} ${text}`);
+  check(errorCount === 0 && ingest.accepted === events.length, `every delivery accepted once (${ingest.accepted} of ${events.length}, ${errorCount} errors)`);
+  check(retry.duplicates === sample.length, `every retry answered as a duplicate (${retry.duplicates} of ${sample.length})`);
+  check(JSON.stringify(before) === JSON.stringify(after), `nothing stored twice: counts unchanged by the retries (${JSON.stringify(after)})`);
+  check(after.deliveries === events.length, `webhook_deliveries = deliveries sent (${after.deliveries} = ${events.length})`);
+  check(after.deadLetters === 0, `no dead letters (${after.deadLetters})`);
+  check(after.signals === truth.signals.size, `signals = distinct things signalled (${after.signals} = ${truth.signals.size}; ${Object.entries(expectedBySource).map(([s, n]) => `${s} ${storedBySource[s] ?? 0}/${n}`).join(", ")})`);
+  check(after.changes === truth.changes.size && missingChanges === 0, `changes = pull requests opened (${after.changes} = ${truth.changes.size})`);
+  check(wrongStates.length === 0, `signals in the state their last delivery says: ${storedStates.length - wrongStates.length} of ${storedStates.length}${wrongStates.length ? ` (e.g. ${wrongStates.slice(0, 3).map((r) => `${r.source} ${r.external_id} ${r.state}`).join(", ")})` : ""}`);
+  check(after.deployments === truth.deployments, `deployments = finished deployment statuses (${after.deployments} = ${truth.deployments})`);
+  const unplaced = truth.deals.filter((d) => d.blockingFeature === null).length;
+  check(after.unmapped === unplaced, `unmapped signals = deals naming no feature or repo (${after.unmapped} = ${unplaced})`);
+  for (const [k, n] of Object.entries(mismatches)) check(n === 0, `pull requests whose ${k} is as sent: ${truth.changes.size - missingChanges - n} of ${truth.changes.size - missingChanges}${examples[k] ? ` (e.g. ${examples[k]})` : ""}`);
+  console.log(`\nchecks (D1 against what was sent):\n${checks.join("\n")}`);
+  if (mismatches.first_commit_at) console.log(`  (${firstCommitStored} changes have a first_commit_at at all; the branch's first push is sent before its pull request is opened)`);
+
+  // -- queries
+  const from = new Date(start).toISOString();
+  const timeGet = async (path) => {
+    const t0 = performance.now();
+    const res = await api("GET", path, { key });
+    const took = performance.now() - t0;
+    if (res.status !== 200) throw new Error(`GET ${path} -> ${res.status}: ${res.text.slice(0, 500)}`);
+    return { took, body: res.body };
+  };
+  const teamMetrics = [];
+  const orgMetrics = [];
+  const priorities = [];
+  let orgReport = null;
+  let topPriority = null;
+  for (let r = 0; r < opts.runs; r++) {
+    const to = new Date().toISOString();
+    for (const team of org.teams) {
+      teamMetrics.push((await timeGet(`/v1/metrics?team_id=${team.id}&from=${from}&to=${to}&compare=agent,human`)).took);
+      const p = await timeGet(`/v1/priorities?team_id=${team.id}`);
+      priorities.push(p.took);
+      if (r === 0 && team === org.teams[0]) topPriority = p.body.data[0];
+    }
+    const o = await timeGet(`/v1/metrics?from=${from}&to=${to}&compare=agent,human,all`);
+    orgMetrics.push(o.took);
+    orgReport = o.body;
+  }
+  console.log(`\nqueries over ${opts.days} days (${opts.runs} rounds; ms)          n      p50      p90      p99      max`);
+  console.log(row("GET /v1/metrics, one team", stats(teamMetrics)));
+  console.log(row("GET /v1/metrics, whole org", stats(orgMetrics)));
+  console.log(row("GET /v1/priorities, one team", stats(priorities)));
+
+  // -- what the metrics say, beside what the history implies
+  const metric = (name) => orgReport.metrics.find((m) => m.name === name);
+  const opened = [...truth.changes.values()].filter((c) => c.openedAt >= start);
+  const accept = (origin) => {
+    const mine = opened.filter((c) => c.origin === origin);
+    return mine.filter((c) => c.mergedAt !== null).length / mine.length;
+  };
+  console.log("\nthe whole org over the period (agent | human | all, value (sample size)):");
+  for (const name of ["acceptance_rate", "iterations_per_accepted_change", "time_to_first_review_median_hours", "cycle_time_median_hours", "rework_rate", "change_incident_rate", "deployment_frequency_per_day", "lead_time_for_changes_median_hours", "change_failure_rate", "time_to_restore_median_hours"]) {
+    const m = metric(name);
+    const cell = (c) => (c ? `${fmt(c.value)} (${c.sample_size})` : "-");
+    console.log(`  ${name.padEnd(36)} ${cell(m.agent).padStart(14)} | ${cell(m.human).padStart(14)} | ${cell(m.all).padStart(14)}`);
+  }
+  // The same medians from the generated history (type 7 quantile, as domain/metrics/stats.ts).
+  const median = (xs) => {
+    const v = [...xs].sort((a, b) => a - b);
+    const rank = 0.5 * (v.length - 1);
+    return v.length ? v[Math.floor(rank)] + (v[Math.ceil(rank)] - v[Math.floor(rank)]) * (rank - Math.floor(rank)) : null;
+  };
+  const merged = (origin) => [...truth.changes.values()].filter((c) => c.origin === origin && c.mergedAt !== null && c.mergedAt >= start);
+  const cycle = (origin, startOf) => median(merged(origin).map((c) => (c.mergedAt - startOf(c)) / HOUR));
+  const review = (origin) => median(opened.filter((c) => c.origin === origin && c.firstReviewAt !== null).map((c) => (c.firstReviewAt - c.openedAt) / HOUR));
+  console.log(`  generated: acceptance agent ${fmt(accept("agent"))}, human ${fmt(accept("human"))}; first review after ${fmt(review("agent"))} h | ${fmt(review("human"))} h; ${truth.deployments} finished deployments over ${opts.days} days`);
+  console.log(`  generated cycle time median, opened -> merged: ${fmt(cycle("agent", (c) => c.openedAt))} h | ${fmt(cycle("human", (c) => c.openedAt))} h; first commit -> merged: ${fmt(cycle("agent", (c) => Math.min(c.firstCommitAt ?? c.openedAt, c.openedAt)))} h | ${fmt(cycle("human", (c) => Math.min(c.firstCommitAt ?? c.openedAt, c.openedAt)))} h`);
+  if (topPriority) console.log(`  top priority of ${org.teams[0].Name}: "${topPriority.key.theme}" in ${topPriority.key.scope ?? "-"}, score ${topPriority.score} (${topPriority.explanation.map((e) => `${e.factor} ${e.contribution}`).join(", ")})`);
+
+  const failed = checks.filter((c) => c.includes("FAIL")).length;
+  if (failed) {
+    console.log(`\n${failed} check(s) failed`);
+    process.exitCode = 1;
+  }
+}
+
+main().then(stopAll, async (err) => {
+  console.error(`bench failed: ${err?.stack ?? err}`);
+  if (stack) console.error(stack.workerLog().slice(-3000));
+  await stopAll();
+  process.exitCode = 1;
+});
