@@ -12,16 +12,25 @@
 //      issues and GitHub issues (bugs, features, tech debt); CRM deals with ARR, some blocked
 //      on a feature. Each event is built by test/fakes/provider-events.ts (bundled for Node)
 //      and signed the provider's way when it is sent;
-//   3. send everything, in time order, through POST /v1/webhooks/{source}/{org_id} from
+//   3. behind the agent pull requests that name a sysop task (branch `sysop/task_…` or a
+//      `Sysop-Task:` trailer), real tasks: POST /v1/tasks (an allow-all org policy, a runner
+//      pool, team budgets), leased and reported succeeded through the runner protocol by
+//      runners the bench enrols (some after an abandoned lease, so attempts > 1), and their
+//      model calls reserved and settled with the task id (POST /v1/budgets/reserve, /settle;
+//      seeded token counts priced at claude-sonnet-4-5 rates); the real task ids replace the
+//      stand-ins in the pull requests before anything is sent; wait for the usage rows in D1;
+//   4. send everything, in time order, through POST /v1/webhooks/{source}/{org_id} from
 //      --senders concurrent senders: events/s, accepted, duplicates, errors; then re-send a
 //      sample with the same delivery ids (a provider's retry) and expect only duplicates;
-//   4. check D1 against what was sent: signals, changes, deployments, deliveries, no dead
-//      letters, and each pull request's stored fields against the generated truth;
-//   5. time GET /v1/metrics over the whole period per team and for the org, and
+//   5. check D1 against what was sent: signals, changes, deployments, deliveries, no dead
+//      letters, each pull request's stored fields (its task id too) against the generated
+//      truth, the tasks, their attempts, the usage rows and their cost;
+//   6. time GET /v1/metrics over the whole period per team and for the org, and
 //      GET /v1/priorities per team (p50/p99 over --runs rounds); print some metric values
-//      beside the values the generated history implies;
-//   6. stop workerd and everything else, also on error and Ctrl-C.
-import { createHash, randomBytes } from "node:crypto";
+//      beside the values the generated history implies; check cost per accepted change and
+//      iterations per accepted change (org and per team) against what was sent;
+//   7. stop workerd and everything else, also on error and Ctrl-C.
+import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -182,6 +191,10 @@ function generateHistory(rng, org, now, days) {
   const workTime = (day) => secondAt(day + (8 + 10 * rng.next()) * HOUR);
   const isWeekend = (d) => d % 7 >= 5;
   const taskId = () => `task_${rng.chars(20, "abcdefghijklmnopqrstuvwxyz234567")}`;
+  // The sysop runner's branches name their task; one not drawn from the history's PRNG (so the
+  // history stays what it was) stands in until the real task is created (main, before any delivery).
+  let placeholders = 0;
+  const placeholderTask = () => `task_${[...sha(`placeholder:${++placeholders}`).slice(0, 20)].map((c) => "abcdefghijklmnop"[parseInt(c, 16)]).join("")}`;
 
   // -- pull requests: pushes, the PR, reviews, the merge (and the push of it to main) or a close
   function pullRequest(team, repo, openAt, o = {}) {
@@ -193,20 +206,25 @@ function generateHistory(rng, org, now, days) {
     let branch = `${rng.pick(["feat", "fix", "chore"])}/${slug}`;
     let labels = rng.chance(0.25) ? [rng.pick(["bug", "enhancement", "dependencies"])] : [];
     let body = o.body ?? `${prTitle}.\n\nTested locally.`;
+    // The sysop task behind an agent PR: one whose branch is the runner's (`sysop/task_…`) or
+    // whose body has a `Sysop-Task:` trailer. Agent PRs marked only by a label or a co-author
+    // trailer name no task (agent work from outside sysop's tasks).
+    let task = null;
     if (agent) {
       const mark = rng.weighted([["branch", 5], ["label", 3], ["trailer", 2]]);
-      const task = rng.chance(0.5) ? taskId() : null;
+      const trailer = rng.chance(0.5) ? taskId() : null;
+      task = trailer ?? (mark === "branch" ? placeholderTask() : null);
       if (mark === "branch") {
         author = "sysop-agent[bot]";
-        branch = `sysop/${slug}`;
+        branch = `sysop/${task}`;
       }
       if (mark === "label") labels = [...labels, "sysop-agent"];
-      body += task ? `\n\nSysop-Task: ${task}` : mark === "trailer" ? "\n\nCo-authored-by: sysop-agent <agent@sysop.dev>" : "";
+      body += trailer ? `\n\nSysop-Task: ${trailer}` : mark === "trailer" ? "\n\nCo-authored-by: sysop-agent <agent@sysop.dev>" : "";
     }
     const reviewers = team.members.filter((m) => m !== author);
     const headSha = sha(`${repo}#${number}:head`);
     const pr = { repo, number, title: prTitle, body, author, branch, labels, headSha, createdAt: new Date(openAt), commits: 1 };
-    const change = { repo, number, origin: agent ? "agent" : "human", openedAt: openAt, firstCommitAt: null, firstReviewAt: null, approvedAt: null, reviewRounds: 0, mergedAt: null, closedAt: null, reverted: false, reworked: false };
+    const change = { repo, number, team, title: prTitle, task, origin: agent ? "agent" : "human", openedAt: openAt, firstCommitAt: null, firstReviewAt: null, approvedAt: null, reviewRounds: 0, mergedAt: null, closedAt: null, reverted: false, reworked: false };
     const onPr = { title: prTitle, author, branch, headSha, createdAt: new Date(openAt) };
 
     // The branch's commits are pushed, then the pull request is opened.
@@ -440,6 +458,33 @@ const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return { n: s.length, p50: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99), max: s.at(-1) ?? NaN };
 };
+/** Output-token price is what a hold is sized at, as the control plane sizes a task's. */
+const PRICE = { model: "claude-sonnet-4-5", input: 3, output: 15 }; // micro-dollars per token ($3 / $15 per million)
+const usd = (micros) => `$${(micros / 1e6).toFixed(2)}`;
+
+/** A JWT signed with the runner's Ed25519 key (EdDSA), as sysop-runner signs its own. */
+function signedJwt(runner, header, claims) {
+  const now = Math.floor(Date.now() / 1000);
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const input = `${part({ alg: "EdDSA", kid: runner.id, ...header })}.${part({ iat: now, exp: now + 120, ...claims })}`;
+  return `${input}.${sign(null, Buffer.from(input), runner.privateKey).toString("base64url")}`;
+}
+const runnerToken = (runner) => signedJwt(runner, { typ: "JWT" }, { iss: runner.id, sub: runner.id, aud: "sysop-runner", jti: randomBytes(12).toString("hex") });
+
+/** fn over items, at most n at a time; the results in the items' order. */
+async function inParallel(items, n, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
 const fmt = (v, digits = 2) => (v === null || v === undefined ? "-" : Number.isInteger(v) ? String(v) : v.toFixed(digits));
 const row = (label, s) => `  ${label.padEnd(34)} ${String(s.n).padStart(6)} ${f1(s.p50).padStart(8)} ${f1(s.p90).padStart(8)} ${f1(s.p99).padStart(8)} ${f1(s.max).padStart(8)}`;
@@ -533,6 +578,134 @@ async function main() {
   }
   console.log(`org ${owner.orgId}: ${org.teams.length} teams, ${org.teams.reduce((n, t) => n + t.repos.length, 0)} repos, 6 webhook sources, ${rules} mapping rules\n`);
 
+  // -- sysop tasks and their usage behind the agent pull requests that name one, before any
+  //    delivery: each task is created for real (POST /v1/tasks: policy decisions, a budget
+  //    hold, queued on the org's pool), its real id replaces the stand-in in the pull request's
+  //    branch or trailer, runners the bench enrols run it (below), and its model calls are
+  //    reserved and settled against the team's budget with the task id (POST
+  //    /v1/budgets/reserve, /settle), which the ledger's outbox writes to usage_records.
+  await api("POST", "/v1/policies", { key, body: { layer: "org", document: { default_effect: "allow", rules: [] } }, expect: 201 });
+  const poolId = (await api("POST", "/v1/runner-pools", { key, body: { name: "bench-signals" }, expect: 201 })).body.id;
+  for (const team of org.teams) await api("PUT", `/v1/teams/${team.id}/budget`, { key, body: { period: "monthly", limit_micros: 1e12 }, expect: 200 });
+  const linked = [...truth.changes.values()].filter((c) => c.task !== null);
+  const urng = rngFrom(opts.seed ^ 0x7a5c); // its own stream: the history does not move
+  for (const c of linked) {
+    c.estimatedTokens = urng.int(40, 160) * 1000;
+    // Runs it took: a lost lease (the runner stopped answering) puts the job back in the queue.
+    c.attempts = urng.weighted([[1, 16], [2, 3], [3, 1]]);
+    c.calls = Array.from({ length: urng.int(1, 3) }, () => {
+      const input = urng.int(8_000, 40_000);
+      const output = urng.int(1_500, 8_000);
+      return { input, output, micros: input * PRICE.input + output * PRICE.output };
+    });
+    c.costMicros = c.calls.reduce((n, u) => n + u.micros, 0);
+  }
+  const callApi = async (method, path, body, headers) => {
+    const res = await api(method, path, { key, body, headers });
+    if (res.status !== 200 && res.status !== 201) throw new Error(`${method} ${path} -> ${res.status}: ${res.text.slice(0, 500)}`);
+    return res.body;
+  };
+  const t0Tasks = performance.now();
+  const taskLatencies = [];
+  const created = await inParallel(linked, opts.senders, async (c) => {
+    const s0 = performance.now();
+    const task = await callApi("POST", "/v1/tasks", { team_id: c.team.id, repo: c.repo, ref: "main", kind: "agent_run", goal: c.title, estimated_tokens: c.estimatedTokens }, { "idempotency-key": `bench-${c.repo}#${c.number}` });
+    taskLatencies.push(performance.now() - s0);
+    return task;
+  });
+  const tasksMs = performance.now() - t0Tasks;
+  const agentChanges = [...truth.changes.values()].filter((c) => c.origin === "agent").length;
+  console.log(`tasks: ${linked.length} sysop tasks (kind agent_run), one per agent pull request that names a task (of ${agentChanges} agent pull requests), created in ${f1(tasksMs / 1000)} s, ${opts.senders} at a time`);
+  const realId = new Map(linked.map((c, i) => [c.task, created[i].id]));
+  for (const c of linked) c.taskId = realId.get(c.task);
+  const swap = (text) => text.replace(/\btask_[a-z2-7]{20}\b/g, (m) => realId.get(m) ?? m);
+  for (const ev of events) {
+    const f = ev.fields;
+    if (typeof f.body === "string") f.body = swap(f.body);
+    if (typeof f.branch === "string") f.branch = swap(f.branch);
+    if (f.pullRequest) f.pullRequest = { ...f.pullRequest, branch: swap(f.pullRequest.branch) };
+    if (Array.isArray(f.commits)) f.commits = f.commits.map((m) => ({ ...m, message: swap(m.message) }));
+  }
+
+  // Runners, the bench acting as them through the runner protocol (sandbox-bridge/PROTOCOL.md):
+  // each enrols its own Ed25519 key, leases the queued jobs and reports each one succeeded on
+  // the attempt drawn for it; an earlier attempt is leased and abandoned, so its lease expires
+  // and the job is queued again. Runs nothing, reports no tokens (the usage is settled below),
+  // so each task's budget hold is released when it succeeds.
+  const t0Runs = performance.now();
+  const runnersUsed = await inParallel(Array.from({ length: Math.min(4, opts.senders) }, (_, i) => i), 4, async (i) => {
+    const token = (await callApi("POST", `/v1/runner-pools/${poolId}/enrolment-tokens`, {})).token;
+    const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+    const res = await api("POST", "/v1/runners/enroll", { body: { token, name: `bench-runner-${i + 1}`, public_key: publicKey.export({ format: "jwk" }) }, expect: 201 });
+    return { id: res.body.runner_id, privateKey };
+  });
+  const byTask = new Map(linked.map((c) => [c.taskId, c]));
+  const runs = { leases: 0, abandoned: 0, succeeded: 0 };
+  const leaseRound = async () => {
+    let leased = 0;
+    await inParallel(Array.from({ length: opts.senders }, (_, i) => runnersUsed[i % runnersUsed.length]), opts.senders, async (runner) => {
+      for (;;) {
+        const res = await api("POST", "/v1/runner/lease", { key: runnerToken(runner), body: { wait_seconds: 0 } });
+        if (res.status === 204) return;
+        if (res.status !== 200) throw new Error(`POST /v1/runner/lease -> ${res.status}: ${res.text.slice(0, 500)}`);
+        leased++;
+        runs.leases++;
+        const { job } = JSON.parse(Buffer.from(res.body.job.split(".")[1], "base64url").toString());
+        const c = byTask.get(job.task_id);
+        if (!c) throw new Error(`leased a job for a task the bench did not make: ${job.task_id}`);
+        if (job.attempt < c.attempts) {
+          runs.abandoned++; // no heartbeat, no outcome: the lease expires
+          continue;
+        }
+        const duration = 60_000 + (c.estimatedTokens % 7) * 45_000;
+        const outcome = { job_id: job.id, task_id: job.task_id, attempt: job.attempt, status: "succeeded", exit_code: 0, duration_ms: duration, steps: [{ name: "agent", kind: "agent", exit_code: 0, duration_ms: duration }], tests: null, files_changed: [`src/${c.number}.ts`], diff_stats: { files: 1, additions: 12, deletions: 3 }, tokens_used: null };
+        const reported = await api("POST", `/v1/runner/jobs/${job.id}/outcome`, { key: runnerToken(runner), body: { lease_id: res.body.lease.id, outcome: signedJwt(runner, { typ: "sysop-outcome+jwt" }, { iss: runner.id, aud: "sysop", ...outcome }) } });
+        if (reported.status !== 200 || !reported.body.accepted) throw new Error(`outcome of ${job.id} -> ${reported.status}: ${reported.text.slice(0, 500)}`);
+        runs.succeeded++;
+      }
+    });
+    return leased;
+  };
+  let idleMs = 0;
+  while (runs.succeeded < linked.length && performance.now() - t0Runs < 120_000) {
+    // Abandoned leases expire by the pool's alarm (RUNNER_LEASE_SECONDS, 4 s on the stack).
+    const r0 = performance.now();
+    if ((await leaseRound()) === 0) {
+      await new Promise((r) => setTimeout(r, 250));
+      idleMs += performance.now() - r0;
+    }
+  }
+  const runsMs = performance.now() - t0Runs;
+  console.log(`runs: ${runnersUsed.length} runners enrolled; ${runs.leases} leases, ${runs.abandoned} abandoned (the lease expired, the job was queued again), ${runs.succeeded} reported succeeded; ${f1(runsMs / 1000)} s, of which ${f1(idleMs / 1000)} s waiting for abandoned leases to expire`);
+
+  const calls = linked.flatMap((c) => c.calls.map((u, k) => ({ ...u, change: c, k })));
+  const t0Usage = performance.now();
+  const usageLatencies = [];
+  await inParallel(calls, opts.senders, async (u) => {
+    const s0 = performance.now();
+    const team_id = u.change.team.id;
+    const tokens = u.input + u.output;
+    const held = await callApi("POST", "/v1/budgets/reserve", { team_id, estimate_micros: tokens * PRICE.output, estimate_tokens: tokens, repo: u.change.repo, idempotency_key: `bench-${u.change.taskId}-${u.k}` });
+    await callApi("POST", "/v1/budgets/settle", { team_id, reservation_id: held.id, actual_micros: u.micros, actual_tokens: tokens, model: PRICE.model, input_tokens: u.input, output_tokens: u.output, task_id: u.change.taskId });
+    usageLatencies.push(performance.now() - s0);
+  });
+  const usageMs = performance.now() - t0Usage;
+  const settledMicros = calls.reduce((n, u) => n + u.micros, 0);
+  // The ledgers' outboxes write the usage rows to D1 by alarm, shortly after each settle.
+  const t0Flush = performance.now();
+  const usageRows = async () => (await stack.db.prepare("SELECT count(*) AS n, coalesce(sum(cost_micros), 0) AS micros FROM usage_records WHERE org_id = ? AND task_id IS NOT NULL").bind(owner.orgId).first());
+  let usageStored = await usageRows();
+  while (usageStored.n < calls.length && performance.now() - t0Flush < 60_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    usageStored = await usageRows();
+  }
+  const flushMs = performance.now() - t0Flush;
+  console.log(`usage: ${calls.length} model calls reserved and settled in ${f1(usageMs / 1000)} s (${fmt(calls.reduce((n, u) => n + u.input + u.output, 0) / 1e6)} M tokens at ${PRICE.model} rates, ${usd(settledMicros)}); ${usageStored.n} usage rows in D1 ${f1(flushMs)} ms later`);
+  console.log("  request latency (ms)                    n      p50      p90      p99      max");
+  console.log(row("POST /v1/tasks", stats(taskLatencies)));
+  console.log(row("reserve + settle, one model call", stats(usageLatencies)));
+  console.log();
+
   // -- ingest
   const webhookUrl = (source) => `${stack.url}/v1/webhooks/${source}/${owner.orgId}`;
   async function sendAll(list, progressEvery) {
@@ -622,7 +795,7 @@ async function main() {
   const storedStates = (await stack.db.prepare("SELECT source, external_id, state FROM signals WHERE org_id = ?").bind(owner.orgId).all()).results;
   const wrongStates = storedStates.filter((r) => truth.signals.get(`${r.source}|${r.external_id}`) !== r.state);
   const storedBySource = Object.fromEntries((await stack.db.prepare("SELECT source, count(*) AS n FROM signals WHERE org_id = ? GROUP BY source").bind(owner.orgId).all()).results.map((r) => [r.source, r.n]));
-  const stored = (await stack.db.prepare("SELECT repo, number, origin, first_commit_at, first_review_at, approved_at, merged_at, closed_at, review_rounds, reverted_at, reworked_at, team_id FROM changes WHERE org_id = ?").bind(owner.orgId).all()).results;
+  const stored = (await stack.db.prepare("SELECT repo, number, origin, first_commit_at, first_review_at, approved_at, merged_at, closed_at, review_rounds, reverted_at, reworked_at, team_id, task_id FROM changes WHERE org_id = ?").bind(owner.orgId).all()).results;
   const storedBy = new Map(stored.map((c) => [`${c.repo}#${c.number}`, c]));
   const ms = (v) => (v === null || v === undefined ? null : Date.parse(v));
   const fields = {
@@ -636,6 +809,7 @@ async function main() {
     reverted: (t, s) => t.reverted === (s.reverted_at !== null),
     reworked: (t, s) => t.reworked === (s.reworked_at !== null),
     team: (_t, s) => s.team_id !== null,
+    task_id: (t, s) => (t.taskId ?? null) === s.task_id,
   };
   const mismatches = Object.fromEntries(Object.keys(fields).map((k) => [k, 0]));
   const examples = {};
@@ -650,7 +824,7 @@ async function main() {
       if (same(t, s)) continue;
       mismatches[k]++;
       const iso = (v) => (typeof v === "number" ? new Date(v).toISOString() : v);
-      examples[k] ??= `${id} opened ${iso(t.openedAt)}: sent ${iso({ first_commit_at: t.firstCommitAt, first_review_at: t.firstReviewAt }[k] ?? "…")}, stored ${s[k] ?? "null"}`;
+      examples[k] ??= `${id} opened ${iso(t.openedAt)}: sent ${iso({ first_commit_at: t.firstCommitAt, first_review_at: t.firstReviewAt, task_id: t.taskId ?? null }[k] ?? "…")}, stored ${s[k] ?? "null"}`;
     }
   }
   const firstCommitStored = stored.filter((s) => s.first_commit_at !== null).length;
@@ -669,6 +843,21 @@ async function main() {
   const unplaced = truth.deals.filter((d) => d.blockingFeature === null).length;
   check(after.unmapped === unplaced, `unmapped signals = deals naming no feature or repo (${after.unmapped} = ${unplaced})`);
   for (const [k, n] of Object.entries(mismatches)) check(n === 0, `pull requests whose ${k} is as sent: ${truth.changes.size - missingChanges - n} of ${truth.changes.size - missingChanges}${examples[k] ? ` (e.g. ${examples[k]})` : ""}`);
+  // The tasks and usage behind the agent pull requests.
+  const linkedIds = JSON.stringify(linked.map((c) => c.taskId));
+  const taskRows = (await stack.db.prepare("SELECT status, count(*) AS n, sum(attempts) AS attempts FROM tasks WHERE org_id = ? AND id IN (SELECT value FROM json_each(?)) GROUP BY status").bind(owner.orgId, linkedIds).all()).results;
+  const tasksFound = taskRows.reduce((n, r) => n + r.n, 0);
+  const tasksInOrg = (await stack.db.prepare("SELECT count(*) AS n FROM tasks WHERE org_id = ?").bind(owner.orgId).first()).n;
+  const taskStatuses = taskRows.map((r) => `${r.status} ${r.n}`).join(", ");
+  const taskAttempts = taskRows.reduce((n, r) => n + r.attempts, 0);
+  const costByTask = new Map((await stack.db.prepare("SELECT task_id, sum(cost_micros) AS micros, count(*) AS n FROM usage_records WHERE org_id = ? AND task_id IS NOT NULL GROUP BY task_id").bind(owner.orgId).all()).results.map((r) => [r.task_id, r]));
+  const wrongCost = linked.filter((c) => costByTask.get(c.taskId)?.micros !== c.costMicros || costByTask.get(c.taskId)?.n !== c.calls.length);
+  const attemptsSent = linked.reduce((n, c) => n + c.attempts, 0);
+  check(new Set(linked.map((c) => c.taskId)).size === linked.length && tasksFound === linked.length && tasksInOrg === linked.length, `tasks created = agent pull requests naming a task (${tasksFound} = ${linked.length}; ${tasksInOrg} tasks in the org; ${taskStatuses})`);
+  check(taskRows.length === 1 && taskRows[0].status === "succeeded" && taskAttempts === attemptsSent, `every task succeeded, after the attempts drawn for it (attempts ${taskAttempts} = ${attemptsSent})`);
+  check(usageStored.n === calls.length, `usage rows with a task id = calls settled (${usageStored.n} = ${calls.length})`);
+  check(usageStored.micros === settledMicros, `their cost = what was settled (${usageStored.micros} = ${settledMicros} micro-dollars)`);
+  check(wrongCost.length === 0, `each task's usage rows and cost as settled: ${linked.length - wrongCost.length} of ${linked.length}${wrongCost.length ? ` (e.g. ${wrongCost[0].taskId}: sent ${wrongCost[0].costMicros}, stored ${costByTask.get(wrongCost[0].taskId)?.micros ?? "none"})` : ""}`);
   console.log(`\nchecks (D1 against what was sent):\n${checks.join("\n")}`);
   if (mismatches.first_commit_at) console.log(`  (${firstCommitStored} changes have a first_commit_at at all; the branch's first push is sent before its pull request is opened)`);
 
@@ -686,10 +875,13 @@ async function main() {
   const priorities = [];
   let orgReport = null;
   let topPriority = null;
+  const teamReports = new Map();
   for (let r = 0; r < opts.runs; r++) {
     const to = new Date().toISOString();
     for (const team of org.teams) {
-      teamMetrics.push((await timeGet(`/v1/metrics?team_id=${team.id}&from=${from}&to=${to}&compare=agent,human`)).took);
+      const m = await timeGet(`/v1/metrics?team_id=${team.id}&from=${from}&to=${to}&compare=agent,human`);
+      teamMetrics.push(m.took);
+      if (r === 0) teamReports.set(team, m.body);
       const p = await timeGet(`/v1/priorities?team_id=${team.id}`);
       priorities.push(p.took);
       if (r === 0 && team === org.teams[0]) topPriority = p.body.data[0];
@@ -728,6 +920,51 @@ async function main() {
   console.log(`  generated: acceptance agent ${fmt(accept("agent"))}, human ${fmt(accept("human"))}; first review after ${fmt(review("agent"))} h | ${fmt(review("human"))} h; ${truth.deployments} finished deployments over ${opts.days} days`);
   console.log(`  generated cycle time median, opened -> merged: ${fmt(cycle("agent", (c) => c.openedAt))} h | ${fmt(cycle("human", (c) => c.openedAt))} h; first commit -> merged: ${fmt(cycle("agent", (c) => Math.min(c.firstCommitAt ?? c.openedAt, c.openedAt)))} h | ${fmt(cycle("human", (c) => Math.min(c.firstCommitAt ?? c.openedAt, c.openedAt)))} h`);
   if (topPriority) console.log(`  top priority of ${org.teams[0].Name}: "${topPriority.key.theme}" in ${topPriority.key.scope ?? "-"}, score ${topPriority.score} (${topPriority.explanation.map((e) => `${e.factor} ${e.contribution}`).join(", ")})`);
+
+  // -- cost per accepted change and iterations, worked out from what was sent the way
+  //    domain/metrics/flow.ts defines them: the spend of the changes that ended (merged or
+  //    closed unmerged) in the period over the changes merged in it, rounded up; iterations are
+  //    task attempts (leases) + approval rounds (0: policy allowed) + change requests, averaged
+  //    over the changes merged.
+  const all = [...truth.changes.values()];
+  const inP = (t) => t !== null && t >= start;
+  const mergedIn = (cs) => cs.filter((c) => inP(c.mergedAt));
+  const costWanted = (cs) => {
+    const n = BigInt(mergedIn(cs).length);
+    const spent = cs.filter((c) => inP(c.mergedAt ?? c.closedAt)).reduce((t, c) => t + BigInt(c.costMicros ?? 0), 0n);
+    return n === 0n ? null : Number((spent + n - 1n) / n);
+  };
+  const iterationsWanted = (cs) => (mergedIn(cs).length ? mergedIn(cs).reduce((t, c) => t + (c.attempts ?? 0) + c.reviewRounds, 0) / mergedIn(cs).length : null);
+  const same = (got, want) => (got ?? null) === null ? want === null : want !== null && Math.abs(got - want) < 1e-9;
+  const ofOrigin = (cs, origin) => (origin === "all" ? cs : cs.filter((c) => c.origin === origin));
+  const costMetric = metric("cost_per_accepted_change_micros");
+  const iterMetric = metric("iterations_per_accepted_change");
+  const spentBy = (origin) => ofOrigin(all, origin).filter((c) => inP(c.mergedAt ?? c.closedAt)).reduce((t, c) => t + (c.costMicros ?? 0), 0);
+  const costChecks = [];
+  const costCheck = (ok, text) => {
+    check(ok, text);
+    costChecks.push(checks.at(-1));
+  };
+  console.log("\ncost per accepted change, the whole org (micro-dollars; reported | worked out from what was sent):");
+  for (const origin of ["agent", "human", "all"]) {
+    const mine = ofOrigin(all, origin);
+    const spendOf = mine.filter((c) => inP(c.mergedAt ?? c.closedAt) && c.costMicros);
+    console.log(`  ${origin.padEnd(6)} ${String(costMetric[origin]?.value ?? "-").padStart(8)} | ${String(costWanted(mine) ?? "-").padStart(8)}   = ${usd(spentBy(origin))} spent by ${spendOf.length} tasks' changes that ended (${spendOf.filter((c) => c.mergedAt === null).length} closed unmerged) / ${mergedIn(mine).length} merged`);
+  }
+  const linkedMerged = linked.filter((c) => inP(c.mergedAt));
+  console.log(`  agent changes with a task: ${linked.length} of ${all.filter((c) => c.origin === "agent").length} (${linkedMerged.length} of ${mergedIn(ofOrigin(all, "agent")).length} merged); a task's spend ${usd(Math.min(...linked.map((c) => c.costMicros)))}–${usd(Math.max(...linked.map((c) => c.costMicros)))}, mean ${usd(linked.reduce((t, c) => t + c.costMicros, 0) / linked.length)}; task attempts ${taskAttempts} (${linked.filter((c) => c.attempts > 1).length} tasks took more than one)`);
+  console.log(`  iterations_per_accepted_change: ${["agent", "human", "all"].map((o) => `${o} ${fmt(iterMetric[o]?.value)} (worked out ${fmt(iterationsWanted(ofOrigin(all, o)))})`).join(", ")}`);
+  costCheck(costMetric.agent?.value > 0 && same(costMetric.agent?.value, costWanted(ofOrigin(all, "agent"))), `org cost_per_accepted_change_micros, agent: ${costMetric.agent?.value} > 0 and = ⌈spend of agent changes ended / agent changes merged⌉ = ${costWanted(ofOrigin(all, "agent"))}`);
+  costCheck(same(costMetric.human?.value, costWanted(ofOrigin(all, "human"))) && same(costMetric.all?.value, costWanted(all)), `org cost_per_accepted_change_micros, human ${costMetric.human?.value} = ${costWanted(ofOrigin(all, "human"))}, all ${costMetric.all?.value} = ${costWanted(all)}`);
+  costCheck(["agent", "human", "all"].every((o) => same(iterMetric[o]?.value, iterationsWanted(ofOrigin(all, o)))), `org iterations_per_accepted_change = mean(task attempts + approval rounds (0) + change requests) over the changes merged: ${["agent", "human", "all"].map((o) => `${o} ${fmt(iterMetric[o]?.value, 3)} = ${fmt(iterationsWanted(ofOrigin(all, o)), 3)}`).join(", ")}`);
+  const teamsWrong = org.teams.filter((team) => {
+    const report = teamReports.get(team);
+    const m = (name) => report.metrics.find((x) => x.name === name);
+    const mine = all.filter((c) => c.team === team);
+    return !["agent", "human"].every((o) => same(m("cost_per_accepted_change_micros")[o]?.value, costWanted(ofOrigin(mine, o))) && same(m("iterations_per_accepted_change")[o]?.value, iterationsWanted(ofOrigin(mine, o))));
+  });
+  costCheck(teamsWrong.length === 0, `per team, cost per accepted change and iterations (agent, human) as worked out: ${org.teams.length - teamsWrong.length} of ${org.teams.length}${teamsWrong.length ? ` (not ${teamsWrong.map((t) => t.Name).join(", ")})` : ""}`);
+  console.log(`\nchecks (metrics against what was sent):\n${costChecks.join("\n")}`);
 
   const failed = checks.filter((c) => c.includes("FAIL")).length;
   if (failed) {
