@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { importBundled } from "./lib/bundle.mjs";
+import { mulberry32 } from "./lib/stats.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -75,17 +76,6 @@ async function loadDomain() {
 }
 
 // ---------------------------------------------------------------- deterministic generation
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ACTIONS = ["read", "edit", "run_command", "network", "install_dependency", "git_push", "open_pr", "merge", "deploy", "db_migration", "secret_access", "mcp_tool"];
 const ACTION_WEIGHTS = [25, 25, 20, 4, 4, 5, 5, 2, 2, 1, 1, 6];

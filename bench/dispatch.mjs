@@ -14,6 +14,7 @@
 import { parseArgs } from "node:util";
 import os from "node:os";
 import { startStack, waitFor } from "../test/e2e/stack.mjs";
+import { latencyStats } from "./lib/stats.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -46,11 +47,7 @@ const opts = {
 };
 
 const REPO = "acme/bench-repo";
-const percentile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN);
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { n: s.length, p50: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99), max: s.at(-1) ?? NaN };
-};
+const stats = latencyStats;
 const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : "-");
 
 let stack = null;

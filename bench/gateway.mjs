@@ -23,6 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { ensureInstalled, root, wranglerEnv } from "../scripts/env.mjs";
 import { importBundled } from "./lib/bundle.mjs";
+import { latencyStats } from "./lib/stats.mjs";
 import { createDevServer, expectStatus, installCleanup, makeApi, otherWorkerd, serverCpuBetween, sleep, waitQuiet as waitQuietFor } from "./lib/dev-server.mjs";
 
 // ---------------------------------------------------------------- options
@@ -178,13 +179,8 @@ const waitQuiet = () => waitQuietFor(opts.quietWait, dev?.pid ?? null);
 
 // ---------------------------------------------------------------- load
 
-/** Exact percentiles of the 2xx latencies (ms, floats): autocannon's histogram keeps whole ms only. */
-function percentiles(samples) {
-  const s = Float64Array.from(samples).sort();
-  const at = (q) => (s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : NaN);
-  const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN;
-  return { n: s.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s.length ? s[s.length - 1] : NaN, mean };
-}
+// Exact percentiles of the 2xx latencies (ms, floats): autocannon's histogram keeps whole ms only.
+const percentiles = latencyStats;
 
 async function cannon(target, duration, connections) {
   const latencies = [];

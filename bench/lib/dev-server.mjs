@@ -169,7 +169,7 @@ export function expectStatus(r, status, what) {
 
 const CLK_TCK = 100; // jiffies per second on Linux (USER_HZ)
 
-/** Every process: pid, command name, process group, CPU seconds used (utime + stime). */
+/** Every process: pid, command name, parent, process group, CPU seconds used (utime + stime). */
 export function procs() {
   if (!existsSync("/proc")) return [];
   const out = [];
@@ -184,7 +184,7 @@ export function procs() {
     const close = stat.lastIndexOf(")");
     const comm = stat.slice(stat.indexOf("(") + 1, close);
     const f = stat.slice(close + 2).split(" "); // f[0] = state (field 3), so field n is f[n - 3]
-    out.push({ pid: Number(pid), comm, pgrp: Number(f[2]), cpuSecs: (Number(f[11]) + Number(f[12])) / CLK_TCK });
+    out.push({ pid: Number(pid), comm, ppid: Number(f[1]), pgrp: Number(f[2]), cpuSecs: (Number(f[11]) + Number(f[12])) / CLK_TCK });
   }
   return out;
 }

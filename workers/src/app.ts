@@ -33,7 +33,8 @@ import { usageRoutes } from "./routes/usage";
 import { providerRoutes } from "./routes/providers";
 import { llmGatewayRoutes } from "./routes/llm-gateway";
 import { MAX_ARTIFACT_BYTES, requireRunner, runnerAdminRoutes, runnerEnrollRoutes, runnerProtocolRoutes } from "./routes/runners";
-import { callbackSecretRoutes, taskRoutes } from "./routes/tasks";
+import { taskRoutes } from "./routes/tasks";
+import { callbackSecretRoutes } from "./routes/callback-secrets";
 import { MAX_WEBHOOK_BYTES, signalAdminRoutes, webhookReceiverRoutes } from "./routes/signals";
 import { outcomeRoutes } from "./routes/outcomes";
 

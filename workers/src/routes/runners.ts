@@ -3,6 +3,8 @@
 // /v1/runner/* with JWTs they sign (sandbox-bridge/PROTOCOL.md): lease (long-poll),
 // heartbeat, events, artifacts (R2, by content hash) and the signed outcome.
 import { z } from "@hono/zod-openapi";
+import { sha256 as sha256Digest } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { and, eq, isNull } from "drizzle-orm";
@@ -348,7 +350,7 @@ export const runnerProtocolRoutes = newRouter()
     if (declared > MAX_ARTIFACT_BYTES) fail({ kind: "payload_too_large", limitBytes: MAX_ARTIFACT_BYTES });
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     if (bytes.byteLength > MAX_ARTIFACT_BYTES) fail({ kind: "payload_too_large", limitBytes: MAX_ARTIFACT_BYTES });
-    const actual = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const actual = bytesToHex(sha256Digest(bytes));
     if (actual !== sha256) {
       fail({ kind: "validation", detail: "Invalid path.sha256.", issues: [{ path: "path.sha256", message: `the body's SHA-256 is ${actual}`, code: "hash_mismatch" }] });
     }

@@ -71,7 +71,7 @@ export const webhookReceiverRoutes = newRouter().openapi(receiveRoute, async (c)
     headers.forEach((v, k) => {
       if (KEPT_HEADERS.test(k)) kept[k] = v;
     });
-    const deliveryId = deliveryIdFrom(headers);
+    const deliveryId = headers.get(receiver.deliveryHeader);
     await db.insert(webhookDeadLetters).values({ id: newId("dlq"), orgId, source, deliveryId, reason: parsed.reason.slice(0, 1000), headers: kept, body: rawBody.slice(0, DEAD_LETTER_BODY_CHARS), receivedAt: now });
     return fail({ kind: "validation", detail: `The ${source} delivery verified but could not be read: ${parsed.reason}`, issues: [{ path: "body", message: parsed.reason.slice(0, 500), code: "unparseable" }] });
   }
@@ -86,9 +86,6 @@ export const webhookReceiverRoutes = newRouter().openapi(receiveRoute, async (c)
   await db.insert(webhookDeliveries).values({ orgId, source, deliveryId: parsed.deliveryId, outcome: "stored", records: parsed.records.length, receivedAt: now }).onConflictDoNothing();
   return c.json({ delivery_id: parsed.deliveryId, records: parsed.records.length, duplicate: false }, 200);
 });
-
-const deliveryIdFrom = (h: Headers) =>
-  h.get("x-github-delivery") ?? h.get("x-atlassian-webhook-identifier") ?? h.get("linear-delivery") ?? h.get("x-zendesk-webhook-invocation-id") ?? h.get("x-webhook-id") ?? h.get("sysop-delivery-id");
 
 // ---- admin: secrets, dead letters, mapping rules, signals ----
 

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { and, asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { afterCursor, newestFirst, page } from "../db/pagination";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { newRouter } from "../http/router";
 import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
@@ -22,8 +23,7 @@ import { isTerminal } from "../domain/tasks/lifecycle";
 import { jobConstraints, planDecisions, planSteps, strictest } from "../domain/tasks/plan";
 import { TASK_KINDS, TASK_STATUSES, type TaskStep } from "../domain/tasks/types";
 import { credentialKeyId } from "../auth/principal";
-import { recordAudit, requestActor, requestEvidence } from "../audit/record";
-import { callbackSecrets, rotateCallbackSecret } from "../governance/callback-secrets";
+import { requestActor, requestEvidence } from "../audit/record";
 import { decide } from "../governance/decision-input";
 import { approvalDesk, runnerBridge } from "../governance/desk";
 import { dispatchTask, moveTask, recordTaskAudit, appendTaskEvents } from "../governance/tasks";
@@ -451,7 +451,7 @@ export const taskRoutes = newRouter()
     const stored = await Promise.all(
       artifacts.map(async (a) => {
         const head = await c.env.ARTIFACTS.head(a.r2Key);
-        const sum = head?.checksums.sha256 ? [...new Uint8Array(head.checksums.sha256)].map((x) => x.toString(16).padStart(2, "0")).join("") : null;
+        const sum = head?.checksums.sha256 ? bytesToHex(new Uint8Array(head.checksums.sha256)) : null;
         return { kind: a.kind, sha256: a.sha256, size: a.size, job_id: a.jobId, stored: head !== null, hash_ok: sum === a.sha256 };
       }),
     );
@@ -471,22 +471,4 @@ export const taskRoutes = newRouter()
     const row = (await database(c.env).select().from(taskArtifacts).where(and(eq(taskArtifacts.taskId, task.id), eq(taskArtifacts.sha256, sha256))))[0] ?? notFound("artifact");
     const obj = (await c.env.ARTIFACTS.get(row.r2Key)) ?? notFound("artifact");
     return new Response(obj.body, { headers: { "content-type": obj.httpMetadata?.contentType ?? "application/octet-stream", "x-sysop-artifact-kind": row.kind, etag: `"${sha256}"` } }) as never;
-  });
-
-// ---- the org's callback signing secret ----
-
-const Secrets = z.object({ secrets: z.array(z.string()).openapi({ description: "newest first; during a rotation both sign (two v1= values)" }) }).openapi("CallbackSecrets");
-const getSecretRoute = defineRoute({ method: "get", path: "/org/callback-secret", tags: ["tasks"], summary: "The secret(s) task callbacks are signed with (Sysop-Signature: t=…,v1=…)", access: "keys:manage", responses: { 200: json(Secrets, "Secrets") } });
-const rotateSecretRoute = defineRoute({ method: "post", path: "/org/callback-secret/rotate", tags: ["tasks"], summary: "Start signing with a new secret; the previous one keeps signing for 24 hours", access: "keys:manage", responses: { 200: json(Secrets, "Secrets") } });
-
-export const callbackSecretRoutes = newRouter()
-  .openapi(getSecretRoute, async (c) => {
-    authorize(c, "keys:manage");
-    return c.json({ secrets: await callbackSecrets(c.env, c.var.principal.orgId) }, 200);
-  })
-  .openapi(rotateSecretRoute, async (c) => {
-    authorize(c, "keys:manage");
-    await rotateCallbackSecret(c.env, c.var.principal.orgId);
-    await recordAudit(c, c.var.principal.orgId, [{ action: "org.callback_secret_rotated", target: { type: "org", id: c.var.principal.orgId } }]);
-    return c.json({ secrets: await callbackSecrets(c.env, c.var.principal.orgId) }, 200);
   });
