@@ -220,6 +220,17 @@ export class BudgetLedger extends DurableObject<Env> {
     return result;
   }
 
+  /**
+   * The org-wide ceiling's side of a reserve. With no ceiling set there is nothing to hold
+   * against (spend from before a budget exists never counts against it), so nothing is
+   * written: in an org without a ceiling a model call costs this ledger no storage write.
+   * The settle, release or undo that follows finds no hold by the key and does nothing.
+   */
+  async reserveUnderCeiling(req: ReserveRequest): Promise<ReserveResult | { ok: true; noCeiling: true }> {
+    if (this.readConfig() === null) return { ok: true, noCeiling: true };
+    return this.reserve(req);
+  }
+
   /** The org-wide ceiling's side of a settle: found by the team reservation's key; no usage row. */
   async settleByKey(idempotencyKey: string, actual: { micros: number; tokens: number }): Promise<SettleResult> {
     const id = this.sql.exec<{ id: string }>("SELECT id FROM reservations WHERE idempotency_key = ?", idempotencyKey).toArray()[0]?.id;

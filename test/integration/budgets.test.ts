@@ -186,6 +186,31 @@ describe("budget ledger", () => {
     expect(await usageSum(org.teamId)).toEqual({ n: 1, cost: 600_000 }); // one usage row, not two
   });
 
+  it("holds nothing at the org without a ceiling, shows the month's spend from usage, and a new ceiling starts from zero", async () => {
+    const org = await signupOrg("no-ceiling");
+    await setBudget(org.key, org.teamId, { period: "monthly", limit_micros: 1_000_000 });
+    const a = await (await reserve(org.key, { team_id: org.teamId, estimate_micros: 300_000 }, "nc-1")).json<any>();
+    // Nothing was written to the org's ledger: no hold, no reservation row.
+    const orgRows = await runInDurableObject(ledger(`org:${org.orgId}`), (_: BudgetLedger, state) => state.storage.sql.exec("SELECT count(*) AS n FROM reservations").one().n);
+    expect(orgRows).toBe(0);
+    expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ budget: null, spent_micros: 0, held_micros: 0, remaining_micros: null });
+    // A team refusal has no org hold to undo; the retry with the key is asked afresh.
+    await expectProblem(await reserve(org.key, { team_id: org.teamId, estimate_micros: 800_000 }, "nc-2"), 402);
+    await callJson({ method: "POST", path: "/v1/budgets/settle", key: org.key, body: { team_id: org.teamId, reservation_id: a.id, actual_micros: 250_000 } }, 200);
+    await ledger(org.teamId).flush();
+    // The month's spend, from the usage rows (the finance view works without a ceiling).
+    expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ spent_micros: 250_000, held_micros: 0 });
+    // Another org's spend is not counted here.
+    const stranger = await signupOrg("no-ceiling-other");
+    expect((await callJson({ path: "/v1/org/budget", key: stranger.key }, 200)).body).toMatchObject({ spent_micros: 0 });
+    // A ceiling set now starts at zero, then holds every reservation.
+    await callJson({ method: "PUT", path: "/v1/org/budget", key: org.key, body: { period: "monthly", limit_micros: 500_000 } }, 200);
+    expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ spent_micros: 0, held_micros: 0, remaining_micros: 500_000 });
+    expect((await reserve(org.key, { team_id: org.teamId, estimate_micros: 400_000 }, "nc-2")).status).toBe(201);
+    expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ held_micros: 400_000, remaining_micros: 100_000 });
+    await expectProblem(await reserve(org.key, { team_id: org.teamId, estimate_micros: 200_000 }), 402);
+  });
+
   it("asks both ledgers afresh when a key is retried after either refused (no replayed, released hold)", async () => {
     const org = await signupOrg("ceiling-retry");
     await callJson({ method: "PUT", path: "/v1/org/budget", key: org.key, body: { period: "monthly", limit_micros: 500_000 } }, 200);

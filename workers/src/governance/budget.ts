@@ -2,6 +2,7 @@
 // once (one round trip, not two); if either refuses, the other's hold is undone as if never
 // asked, so a retry with the same key is asked afresh in both. Both holds share one
 // idempotency key, so a settle or release of the team reservation finds the org's by it.
+// An org without a ceiling has nothing to hold: its side answers without writing.
 import type { Env } from "../env";
 import type { ReserveRequest, ReserveResult, UsageDetails } from "../../../durable-objects/budget-ledger";
 import { fail } from "../domain/errors";
@@ -12,12 +13,12 @@ export const orgLedger = (env: Pick<Env, "BUDGET_LEDGER">, orgId: string) => bud
 export async function reserveWithCeiling(env: Env, orgId: string, teamId: string, req: ReserveRequest): Promise<ReserveResult> {
   const [org, team] = await Promise.all([
     // The ceiling is across teams: its holds carry no per-user/repo/agent dimensions.
-    orgLedger(env, orgId).reserve({ ...req, user: null, repo: null, agent: null }),
+    orgLedger(env, orgId).reserveUnderCeiling({ ...req, user: null, repo: null, agent: null }),
     budgetLedger(env, teamId).reserve(req),
   ]);
   if (org.ok && team.ok) return team;
   await Promise.all([
-    org.ok ? orgLedger(env, orgId).undoByKey(req.idempotencyKey) : null,
+    org.ok && !("noCeiling" in org) ? orgLedger(env, orgId).undoByKey(req.idempotencyKey) : null,
     team.ok ? budgetLedger(env, teamId).undoByKey(req.idempotencyKey) : null,
   ]);
   return !org.ok ? org : team;
