@@ -23,7 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { ensureInstalled, root, wranglerEnv } from "../scripts/env.mjs";
 import { importBundled } from "./lib/bundle.mjs";
-import { latencyStats } from "./lib/stats.mjs";
+import { latencyStats, mulberry32 } from "./lib/stats.mjs";
 import { createDevServer, expectStatus, installCleanup, makeApi, otherWorkerd, serverCpuBetween, sleep, waitQuiet as waitQuietFor } from "./lib/dev-server.mjs";
 
 // ---------------------------------------------------------------- options
@@ -39,6 +39,10 @@ const HELP = `Usage: node bench/gateway.mjs [options]   (or: npm run bench:gatew
   --upstream-ms <n>     the fake provider's own answer time, ms, for direct and gateway alike
                         (env BENCH_UPSTREAM_MS, default 0: the provider answers at once, so
                         10 connections saturate the 2-core machine and the figure is queueing)
+  --upstream-jitter-ms <n>  spread the fake's answer time uniformly over upstream-ms ± n (seeded, the
+                        same spread for direct and gateway; env BENCH_UPSTREAM_JITTER_MS, default 0).
+                        With a fixed answer time the closed-loop connections stay in lockstep: all
+                        of them reach the gateway in the same millisecond, every cycle
   --selfhost            serve with scripts/selfhost.mjs (npm run build, then the bundle on
                         workerd through Miniflare: no wrangler dev proxy) instead of wrangler dev
   --port <n>            port for wrangler dev                 (env BENCH_GATEWAY_PORT, default 8798)
@@ -60,6 +64,7 @@ function parseArgs(argv) {
     json: undefined,
     quietWait: Number(process.env.BENCH_QUIET_WAIT ?? 120),
     upstreamMs: Number(process.env.BENCH_UPSTREAM_MS ?? 0),
+    upstreamJitterMs: Number(process.env.BENCH_UPSTREAM_JITTER_MS ?? 0),
     selfhost: false,
   };
   const num = (name, v) => {
@@ -80,6 +85,7 @@ function parseArgs(argv) {
       case "--no-stream": opts.stream = false; break;
       case "--selfhost": opts.selfhost = true; break;
       case "--upstream-ms": opts.upstreamMs = num(flag, value()); break;
+      case "--upstream-jitter-ms": opts.upstreamJitterMs = num(flag, value()); break;
       case "--port": opts.port = num(flag, value()); break;
       case "--json": opts.json = value(); break;
       case "--quiet-wait": opts.quietWait = num(flag, value()); break;
@@ -91,6 +97,7 @@ function parseArgs(argv) {
   opts.warmup ??= Number(process.env.BENCH_WARMUP ?? (opts.quick ? 1 : 2));
   if (!Number.isInteger(opts.connections) || opts.connections < 1) throw new Error("--connections must be a positive integer");
   if (!(opts.duration >= 1)) throw new Error("--duration must be at least 1 second");
+  if (opts.upstreamJitterMs > opts.upstreamMs) throw new Error("--upstream-jitter-ms cannot exceed --upstream-ms");
   return opts;
 }
 
@@ -136,7 +143,13 @@ async function loadFake() {
 
 async function startFake(mod) {
   // Port 0: the kernel picks a free one; the server says which.
-  fake = await mod.startFakeLlm(0, { anthropicKey: mod.FAKE_ANTHROPIC_KEY, openaiKey: mod.FAKE_OPENAI_KEY, responseDelayMs: opts.upstreamMs });
+  fake = await mod.startFakeLlm(0, {
+    anthropicKey: mod.FAKE_ANTHROPIC_KEY,
+    openaiKey: mod.FAKE_OPENAI_KEY,
+    responseDelayMs: opts.upstreamMs,
+    responseJitterMs: opts.upstreamJitterMs,
+    random: mulberry32(20261129),
+  });
   // A second listener beside the fake's own handler: count what it answered, and to whom.
   fake.on("request", (req, res) => {
     const who = req.headers[DIRECT_MARK] ? upstream.direct : upstream.gateway;
@@ -356,7 +369,7 @@ async function main() {
   const facts = machineFacts();
   console.log(
     `sysop LLM gateway benchmark: ${opts.connections} connections${opts.serial ? " (and 1)" : ""}, ${opts.duration} s per run (+${opts.warmup} s warm-up)` +
-      `, ${opts.stream ? "JSON and streaming" : "JSON only"}, the fake provider answers after ${opts.upstreamMs} ms` +
+      `, ${opts.stream ? "JSON and streaming" : "JSON only"}, the fake provider answers after ${opts.upstreamMs}${opts.upstreamJitterMs ? ` ± ${opts.upstreamJitterMs}` : ""} ms` +
       `, served by ${opts.selfhost ? "scripts/selfhost.mjs (workerd through Miniflare)" : "wrangler dev"}`,
   );
   console.log(`node ${facts.node}, ${facts.cpus} CPUs (${facts.cpuModel}), ${facts.memGiB} GiB, ${facts.os}, wrangler ${facts.wrangler}, autocannon ${facts.autocannon}`);

@@ -275,6 +275,13 @@ export interface FakeLlmOptions {
   openaiKey: string;
   /** The model's own time: wait this long before answering (benchmarks; 0 = answer at once). */
   responseDelayMs?: number;
+  /**
+   * Spread the model's time uniformly over responseDelayMs ± this many ms, as a real model's
+   * does (benchmarks: fixed answer times keep closed-loop clients in lockstep).
+   */
+  responseJitterMs?: number;
+  /** The jitter's random numbers in [0, 1) (benchmarks pass a seeded generator). */
+  random?: () => number;
 }
 
 export function startFakeLlm(port: number, opts: FakeLlmOptions): Promise<Server> {
@@ -315,7 +322,7 @@ export function startFakeLlm(port: number, opts: FakeLlmOptions): Promise<Server
     };
     received.push(rec);
     const requestId = `req_${String(++seq).padStart(6, "0")}`;
-    if (opts.responseDelayMs) await sleep(opts.responseDelayMs);
+    if (opts.responseDelayMs) await sleep(Math.max(0, opts.responseDelayMs + (opts.responseJitterMs ?? 0) * (2 * (opts.random ?? Math.random)() - 1)));
     try {
       if (isAnthropic) return await anthropic(req, res, rec, opts.anthropicKey, requestId);
       if (isOpenAI) return await openai(req, res, rec, opts.openaiKey, requestId);
