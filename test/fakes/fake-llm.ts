@@ -102,8 +102,8 @@ function plan(req: IncomingMessage, body: Record<string, unknown>, texts: string
 }
 
 /** Writes SSE events with the plan's delay, stopping if the client leaves. */
-async function streamEvents(res: ServerResponse, rec: FakeLlmReceived, events: string[], delayMs: number): Promise<void> {
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
+async function streamEvents(res: ServerResponse, rec: FakeLlmReceived, events: string[], delayMs: number, idHeader: Record<string, string>): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", ...idHeader });
   let closed = false;
   res.on("close", () => {
     if (!res.writableFinished) closed = true;
@@ -192,7 +192,7 @@ async function anthropic(req: IncomingMessage, res: ServerResponse, rec: FakeLlm
     );
   }
   rec.status = 200;
-  await streamEvents(res, rec, events, p.delayMs);
+  await streamEvents(res, rec, events, p.delayMs, { "request-id": requestId });
 }
 
 // ---- OpenAI ----------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ async function openai(req: IncomingMessage, res: ServerResponse, rec: FakeLlmRec
     events.push(`data: [DONE]${p.eol}${p.eol}`);
   }
   rec.status = 200;
-  await streamEvents(res, rec, events, p.delayMs);
+  await streamEvents(res, rec, events, p.delayMs, { "x-request-id": requestId });
 }
 
 // ---- Server ----------------------------------------------------------------------------------
@@ -282,6 +282,8 @@ export interface FakeLlmOptions {
   responseJitterMs?: number;
   /** The jitter's random numbers in [0, 1) (benchmarks pass a seeded generator). */
   random?: () => number;
+  /** Told each answer's request-id header and the time the fake waited before it. */
+  onDelay?: (requestId: string, ms: number) => void;
 }
 
 export function startFakeLlm(port: number, opts: FakeLlmOptions): Promise<Server> {
@@ -322,7 +324,11 @@ export function startFakeLlm(port: number, opts: FakeLlmOptions): Promise<Server
     };
     received.push(rec);
     const requestId = `req_${String(++seq).padStart(6, "0")}`;
-    if (opts.responseDelayMs) await sleep(Math.max(0, opts.responseDelayMs + (opts.responseJitterMs ?? 0) * (2 * (opts.random ?? Math.random)() - 1)));
+    if (opts.responseDelayMs) {
+      const ms = Math.max(0, opts.responseDelayMs + (opts.responseJitterMs ?? 0) * (2 * (opts.random ?? Math.random)() - 1));
+      opts.onDelay?.(requestId, ms);
+      await sleep(ms);
+    }
     try {
       if (isAnthropic) return await anthropic(req, res, rec, opts.anthropicKey, requestId);
       if (isOpenAI) return await openai(req, res, rec, opts.openaiKey, requestId);
