@@ -191,7 +191,7 @@ describe("budget ledger", () => {
     await setBudget(org.key, org.teamId, { period: "monthly", limit_micros: 1_000_000 });
     const a = await (await reserve(org.key, { team_id: org.teamId, estimate_micros: 300_000 }, "nc-1")).json<any>();
     // Nothing was written to the org's ledger: no hold, no reservation row.
-    const orgRows = await runInDurableObject(ledger(`org:${org.orgId}`), (_: BudgetLedger, state) => state.storage.sql.exec("SELECT count(*) AS n FROM reservations").one().n);
+    const orgRows = await runInDurableObject(ledger(`org:${org.orgId}`), (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM reservations").one().n);
     expect(orgRows).toBe(0);
     expect((await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body).toMatchObject({ budget: null, spent_micros: 0, held_micros: 0, remaining_micros: null });
     // A team refusal has no org hold to undo; the retry with the key is asked afresh.
