@@ -21,6 +21,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { ensureInstalled, root, wranglerEnv } from "../scripts/env.mjs";
 import { importBundled } from "./lib/bundle.mjs";
 import { latencyStats, mulberry32 } from "./lib/stats.mjs";
@@ -52,49 +53,49 @@ const HELP = `Usage: node bench/gateway.mjs [options]   (or: npm run bench:gatew
   -h, --help            this text
 `;
 
-function parseArgs(argv) {
-  const opts = {
-    quick: false,
-    duration: undefined,
-    warmup: undefined,
-    connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
-    serial: true,
-    stream: true,
-    port: Number(process.env.BENCH_GATEWAY_PORT ?? 8798),
-    json: undefined,
-    quietWait: Number(process.env.BENCH_QUIET_WAIT ?? 120),
-    upstreamMs: Number(process.env.BENCH_UPSTREAM_MS ?? 0),
-    upstreamJitterMs: Number(process.env.BENCH_UPSTREAM_JITTER_MS ?? 0),
-    selfhost: false,
-  };
+/** Options from the flags, then the environment, then the defaults above. */
+function parseOptions(argv) {
+  const { values: f } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string", default: process.env.BENCH_CONNECTIONS ?? "10" },
+      "no-serial": { type: "boolean", default: false },
+      "no-stream": { type: "boolean", default: false },
+      "upstream-ms": { type: "string", default: process.env.BENCH_UPSTREAM_MS ?? "0" },
+      "upstream-jitter-ms": { type: "string", default: process.env.BENCH_UPSTREAM_JITTER_MS ?? "0" },
+      selfhost: { type: "boolean", default: false },
+      port: { type: "string", default: process.env.BENCH_GATEWAY_PORT ?? "8798" },
+      json: { type: "string" },
+      "quiet-wait": { type: "string", default: process.env.BENCH_QUIET_WAIT ?? "120" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (f.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
   const num = (name, v) => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} needs a non-negative number, got ${JSON.stringify(v)}`);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} needs a non-negative number, got ${JSON.stringify(v)}`);
     return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const value = () => inline ?? argv[++i];
-    switch (flag) {
-      case "--quick": opts.quick = true; break;
-      case "--duration": opts.duration = num(flag, value()); break;
-      case "--warmup": opts.warmup = num(flag, value()); break;
-      case "--connections": opts.connections = num(flag, value()); break;
-      case "--no-serial": opts.serial = false; break;
-      case "--no-stream": opts.stream = false; break;
-      case "--selfhost": opts.selfhost = true; break;
-      case "--upstream-ms": opts.upstreamMs = num(flag, value()); break;
-      case "--upstream-jitter-ms": opts.upstreamJitterMs = num(flag, value()); break;
-      case "--port": opts.port = num(flag, value()); break;
-      case "--json": opts.json = value(); break;
-      case "--quiet-wait": opts.quietWait = num(flag, value()); break;
-      case "-h": case "--help": process.stdout.write(HELP); process.exit(0);
-      default: throw new Error(`unknown option ${a}\n\n${HELP}`);
-    }
-  }
-  opts.duration ??= Number(process.env.BENCH_DURATION ?? (opts.quick ? 3 : 10));
-  opts.warmup ??= Number(process.env.BENCH_WARMUP ?? (opts.quick ? 1 : 2));
+  const opts = {
+    quick: f.quick,
+    duration: num("duration", f.duration ?? process.env.BENCH_DURATION ?? (f.quick ? 3 : 10)),
+    warmup: num("warmup", f.warmup ?? process.env.BENCH_WARMUP ?? (f.quick ? 1 : 2)),
+    connections: num("connections", f.connections),
+    serial: !f["no-serial"],
+    stream: !f["no-stream"],
+    upstreamMs: num("upstream-ms", f["upstream-ms"]),
+    upstreamJitterMs: num("upstream-jitter-ms", f["upstream-jitter-ms"]),
+    selfhost: f.selfhost,
+    port: num("port", f.port),
+    json: f.json,
+    quietWait: num("quiet-wait", f["quiet-wait"]),
+  };
   if (!Number.isInteger(opts.connections) || opts.connections < 1) throw new Error("--connections must be a positive integer");
   if (!(opts.duration >= 1)) throw new Error("--duration must be at least 1 second");
   if (opts.upstreamJitterMs > opts.upstreamMs) throw new Error("--upstream-jitter-ms cannot exceed --upstream-ms");
@@ -103,9 +104,9 @@ function parseArgs(argv) {
 
 let opts;
 try {
-  opts = parseArgs(process.argv.slice(2));
+  opts = parseOptions(process.argv.slice(2));
 } catch (err) {
-  console.error(String(err.message ?? err));
+  console.error(`${String(err.message ?? err)}\n\n${HELP}`);
   process.exit(2);
 }
 

@@ -3,12 +3,29 @@
 // asked, so a retry with the same key is asked afresh in both. Both holds share one
 // idempotency key, so a settle or release of the team reservation finds the org's by it.
 // An org without a ceiling has nothing to hold: its side answers without writing.
+import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { Env } from "../env";
-import type { ReserveRequest, ReserveResult, UsageDetails } from "../../../durable-objects/budget-ledger";
+import type { LedgerStatus, ReserveRequest, ReserveResult, UsageDetails } from "../../../durable-objects/budget-ledger";
+import { database } from "../db/client";
+import { usageRecords } from "../db/schema";
 import { fail } from "../domain/errors";
 import { budgetLedger } from "./desk";
 
 export const orgLedger = (env: Pick<Env, "BUDGET_LEDGER">, orgId: string) => budgetLedger(env, `org:${orgId}`);
+
+/**
+ * The org's ledger status. Without a ceiling the ledger holds nothing, so the period's
+ * spend (a calendar month) comes from the usage rows instead.
+ */
+export async function orgCeilingStatus(env: Env, orgId: string): Promise<LedgerStatus> {
+  const status = await orgLedger(env, orgId).status();
+  if (status.config !== null) return status;
+  const [spent] = await database(env)
+    .select({ micros: sql<number>`coalesce(sum(${usageRecords.costMicros}), 0)`, tokens: sql<number>`coalesce(sum(${usageRecords.tokens}), 0)` })
+    .from(usageRecords)
+    .where(and(eq(usageRecords.orgId, orgId), gte(usageRecords.createdAt, new Date(status.window.start).toISOString()), lt(usageRecords.createdAt, new Date(status.window.end).toISOString())));
+  return { ...status, team: { spentMicros: spent?.micros ?? 0, heldMicros: 0, spentTokens: spent?.tokens ?? 0, heldTokens: 0 } };
+}
 
 export async function reserveWithCeiling(env: Env, orgId: string, teamId: string, req: ReserveRequest): Promise<ReserveResult> {
   const [org, team] = await Promise.all([

@@ -6,9 +6,7 @@ import type { Context } from "hono";
 import { newRouter } from "../http/router";
 import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
-import { and, eq, gte, lt, sql } from "drizzle-orm";
 import { database } from "../db/client";
-import { usageRecords } from "../db/schema";
 import { findTeam } from "../db/lookups";
 import { conflict, fail, forbidden, notFound } from "../domain/errors";
 import { can } from "../domain/authz/roles";
@@ -19,7 +17,7 @@ import { sha256Hex } from "../domain/audit/chain";
 import type { ApprovalSettings } from "../domain/approvals/settings";
 import { credentialKeyId } from "../auth/principal";
 import { ApprovalView, approvalView } from "./approval-views";
-import { orgLedger, refusalToProblem, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
+import { orgCeilingStatus, orgLedger, refusalToProblem, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
 import { notifyTeam } from "../integrations/slack/notify";
 import type { LedgerConfig, LedgerStatus, Reservation } from "../../../durable-objects/budget-ledger";
 import { defineRoute, json, jsonBody, TeamId, TeamIdParams, Timestamp } from "./common";
@@ -232,16 +230,7 @@ async function ownReservation(c: Context<AppEnv>, teamId: string, reservationId:
 export const budgetRoutes = newRouter()
   .openapi(getOrgRoute, async (c) => {
     authorize(c, "budgets:read");
-    const orgId = c.var.principal.orgId;
-    const status = await orgLedger(c.env, orgId).status();
-    if (status.config !== null) return c.json(orgBudgetView(status), 200);
-    // No ceiling: the ledger holds nothing, so this month's spend comes from the usage rows.
-    const [spent] = await database(c.env)
-      .select({ micros: sql<number>`coalesce(sum(${usageRecords.costMicros}), 0)`, tokens: sql<number>`coalesce(sum(${usageRecords.tokens}), 0)` })
-      .from(usageRecords)
-      .where(and(eq(usageRecords.orgId, orgId), gte(usageRecords.createdAt, new Date(status.window.start).toISOString()), lt(usageRecords.createdAt, new Date(status.window.end).toISOString())));
-    const counter = { spentMicros: spent?.micros ?? 0, heldMicros: 0, spentTokens: spent?.tokens ?? 0, heldTokens: 0 };
-    return c.json(orgBudgetView({ ...status, team: counter }), 200);
+    return c.json(orgBudgetView(await orgCeilingStatus(c.env, c.var.principal.orgId)), 200);
   })
   .openapi(putOrgRoute, async (c) => {
     authorize(c, "budgets:write");
