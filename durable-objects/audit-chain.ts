@@ -3,7 +3,7 @@
 // requests can never fork or skip a seq; the sealed events wait in this object's own SQLite
 // outbox (durable before append() returns) and an alarm flushes them to D1 in batches.
 import { DurableObject } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
+import { insertManyIgnoringConflicts } from "../workers/src/db/insert-many";
 import { auditEvents } from "../workers/src/db/schema";
 import { sealEvent, GENESIS_HASH, type AuditDraft, type AuditEvent, type ChainHead } from "../workers/src/domain/audit/chain";
 import type { Env } from "../workers/src/env";
@@ -67,17 +67,15 @@ export class AuditChain extends DurableObject<Env> {
 
   /** Writes every waiting event to D1; callers that read D1 next see all acknowledged events. */
   async flush(): Promise<ChainHead> {
-    const db = drizzle(this.env.DB);
     for (;;) {
       const rows = this.sql
         .exec<{ seq: number; event: string }>("SELECT seq, event FROM outbox ORDER BY seq LIMIT ?", FLUSH_BATCH)
         .toArray();
       if (rows.length === 0) break;
       const events = rows.map((r) => JSON.parse(r.event) as AuditEvent);
-      // INSERT OR IGNORE: a flush retried after a partial failure, or racing the alarm,
+      // Conflicts ignored: a flush retried after a partial failure, or racing the alarm,
       // must not fail on rows already written, and must never overwrite a stored row.
-      const inserts = events.map((e) => db.insert(auditEvents).values(e).onConflictDoNothing());
-      await db.batch(inserts as [(typeof inserts)[number], ...typeof inserts]);
+      await this.env.DB.batch(insertManyIgnoringConflicts(this.env.DB, auditEvents, events));
       const last = rows[rows.length - 1]!.seq;
       this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last);
     }

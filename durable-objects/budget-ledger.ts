@@ -7,7 +7,7 @@
 // period starts at zero and the old ones stay as history.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../workers/src/env";
-import { database } from "../workers/src/db/client";
+import { insertManyIgnoringConflicts } from "../workers/src/db/insert-many";
 import { usageRecords, type UsageRecordRow } from "../workers/src/db/schema";
 import { periodWindow, type PeriodSpec, type PeriodWindow } from "../workers/src/domain/budget/period";
 import { ZERO, crossesSoftLimit, fits, hold, remaining, spend, unhold, withIncreases, type BudgetLimits, type Counter, type Refusal } from "../workers/src/domain/budget/ledger";
@@ -334,12 +334,10 @@ export class BudgetLedger extends DurableObject<Env> {
 
   /** Writes every queued usage row to D1 (idempotent by reservation id). */
   async flush(): Promise<void> {
-    const db = database(this.env);
     for (;;) {
       const rows = this.sql.exec<{ id: string; row: string }>("SELECT id, row FROM usage_outbox LIMIT ?", FLUSH_BATCH).toArray();
       if (rows.length === 0) return;
-      const inserts = rows.map((r) => db.insert(usageRecords).values(JSON.parse(r.row) as UsageRecordRow).onConflictDoNothing());
-      await db.batch(inserts as [(typeof inserts)[number], ...typeof inserts]);
+      await this.env.DB.batch(insertManyIgnoringConflicts(this.env.DB, usageRecords, rows.map((r) => JSON.parse(r.row) as UsageRecordRow)));
       for (const r of rows) this.sql.exec("DELETE FROM usage_outbox WHERE id = ?", r.id);
     }
   }

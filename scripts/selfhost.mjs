@@ -74,7 +74,10 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
 }
 await migrator.dispose();
 
-const mf = new Miniflare({ ...config, host: opts.host, port: Number(opts.port) });
+// Outbound fetches go straight out: Miniflare's default routes each one through a small
+// worker that strips CF-Connecting-IP, a hop per model call; sysop builds every outbound
+// request's headers itself and never forwards that one.
+const mf = new Miniflare({ ...config, host: opts.host, port: Number(opts.port), stripCfConnectingIp: false });
 const url = await mf.ready;
 console.log(`sysop (self-hosted workerd) on ${url} — data in ${opts.data}`);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => mf.dispose().then(() => process.exit(0)));
