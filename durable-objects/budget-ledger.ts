@@ -87,7 +87,12 @@ const UNBUDGETED: LedgerConfig = {
   perRepoMicros: null,
   perAgentMicros: null,
 };
-const FLUSH_DELAY_MS = 50;
+/**
+ * Usage rows wait this long in the outbox so a busy team's rows reach D1 in one statement:
+ * showback (GET /v1/usage) is at most about half a second behind the ledger, which is
+ * always current (its spend counts the moment a reservation settles).
+ */
+const FLUSH_DELAY_MS = 500;
 const FLUSH_BATCH = 100;
 
 type Row = Record<string, SqlStorageValue>;
