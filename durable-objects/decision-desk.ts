@@ -212,19 +212,39 @@ export class DecisionDesk extends DurableObject<Env> {
   /** A policy, a repo or its path scopes changed: the next decision reloads. */
   invalidate(): void {
     this.cached = null;
+    this.loading = null;
+    this.policyEpoch++;
   }
+
+  /** Counts invalidations, so a load that began before one does not fill the cache. */
+  private policyEpoch = 0;
 
   private async policySet(orgId: string) {
     if (this.cached && Date.now() - this.cached.loadedAt < POLICY_CACHE_MS) return this.cached;
-    // Concurrent first decisions share one load.
-    this.loading ??= (async () => {
-      const loaded = await loadPolicySet(database(this.env), orgId);
-      return { set: new CompiledPolicySet(loaded), versions: loaded.versions, teamIds: new Set(loaded.teamIds), loadedAt: Date.now() };
-    })().finally(() => {
-      this.loading = null;
-    });
-    const fresh = await this.loading;
-    this.cached = fresh;
-    return fresh;
+    // Past the safety-net age (no change was notified: a change clears the copy at once),
+    // decide with the copy while a fresh one loads, so no decision waits for D1 for it.
+    if (this.cached) {
+      this.ctx.waitUntil(this.loadPolicySet(orgId).catch(() => undefined));
+      return this.cached;
+    }
+    return this.loadPolicySet(orgId);
+  }
+
+  /** Concurrent loads share one read; the result replaces the cached set. */
+  private async loadPolicySet(orgId: string) {
+    if (!this.loading) {
+      const epoch = this.policyEpoch;
+      const loading = (async () => {
+        const loaded = await loadPolicySet(database(this.env), orgId);
+        const fresh = { set: new CompiledPolicySet(loaded), versions: loaded.versions, teamIds: new Set(loaded.teamIds), loadedAt: Date.now() };
+        // A change notified while this read was in flight may not be in it: keep it out of the cache.
+        if (epoch === this.policyEpoch) this.cached = fresh;
+        return fresh;
+      })().finally(() => {
+        if (this.loading === loading) this.loading = null;
+      });
+      this.loading = loading;
+    }
+    return this.loading;
   }
 }

@@ -54,7 +54,7 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   const named = c.req.header("x-sysop-team");
   const myTeams = Object.keys(me.teamRoles);
   const teamId = named ?? (myTeams.length === 1 ? myTeams[0]! : invalid("header.x-sysop-team", "name the team that pays (you are in several, or none)"));
-  const settings = await gatewaySettings(c.env, me.orgId, spec.name);
+  const settings = await gatewaySettings(c.env, me.orgId, spec.name, (p) => c.executionCtx.waitUntil(p));
   lap("settings");
   const repo = c.req.header("x-sysop-repo") ?? null;
   const taskId = c.req.header("x-sysop-task") ?? null;
