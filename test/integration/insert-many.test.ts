@@ -44,7 +44,7 @@ describe("insertManyIgnoringConflicts", () => {
     expect(after.map((e) => [e.seq, e.action])).toEqual([[1, "decision.made"], [2, "decision.made"], [3, "decision.made"], [4, "decision.made"]]);
   });
 
-  it("splits rows over ~1 MB into several statements, all of them written", async () => {
+  it("splits large batches into several statements, all of them written", async () => {
     const orgId = unique("org");
     const rows = Array.from({ length: 300 }, (_, i) => event(orgId, i + 1, { details: "x".repeat(4_000) }));
     const statements = insertManyIgnoringConflicts(env.DB, auditEvents, rows);

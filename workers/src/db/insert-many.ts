@@ -6,12 +6,15 @@
 // write the same rows again after a partial failure: existing keys are left as they are.
 import { getTableColumns, getTableName, type Table } from "drizzle-orm";
 
-/** Well under D1's 2 MB limit on a bound string. */
-const MAX_PARAM_BYTES = 1_000_000;
+/**
+ * Under D1's 2 MB limit on a bound string: counted in UTF-16 units (string length), each at
+ * most 3 bytes in UTF-8, so even text that is all non-ASCII stays below 2 MB.
+ */
+const MAX_PARAM_UNITS = 600_000;
 
 /**
  * Statements inserting `rows` (objects keyed like the drizzle table) into `table`, skipping
- * rows whose key is already there. One statement per ~1 MB of rows; run them in a batch.
+ * rows whose key is already there. One statement per ~600 KB of rows; run them in a batch.
  */
 export function insertManyIgnoringConflicts<T extends Table>(d1: D1Database, table: T, rows: T["$inferInsert"][]): D1PreparedStatement[] {
   const columns = Object.entries(getTableColumns(table));
@@ -20,11 +23,11 @@ export function insertManyIgnoringConflicts<T extends Table>(d1: D1Database, tab
   const sql = `INSERT INTO "${getTableName(table)}" (${names}) SELECT ${picks} FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING`;
   const statements: D1PreparedStatement[] = [];
   let chunk: string[] = [];
-  let bytes = 0;
+  let units = 0;
   const emit = () => {
     if (chunk.length > 0) statements.push(d1.prepare(sql).bind(`[${chunk.join(",")}]`));
     chunk = [];
-    bytes = 0;
+    units = 0;
   };
   for (const row of rows) {
     const values = columns.map(([key, c]) => {
@@ -34,9 +37,9 @@ export function insertManyIgnoringConflicts<T extends Table>(d1: D1Database, tab
       return v === undefined || v === null ? null : c.mapToDriverValue(v);
     });
     const json = JSON.stringify(values);
-    if (bytes + json.length > MAX_PARAM_BYTES) emit();
+    if (units + json.length > MAX_PARAM_UNITS) emit();
     chunk.push(json);
-    bytes += json.length + 1;
+    units += json.length + 1;
   }
   emit();
   return statements;
