@@ -1,12 +1,14 @@
 // AuditChain: one Durable Object per org, the single writer of that org's evidence hash
 // chain. append() seals events onto the head inside one storage transaction, so concurrent
-// requests can never fork or skip a seq; the sealed events wait in this object's own SQLite
-// outbox (durable before append() returns) and an alarm flushes them to D1 in batches.
+// requests can never fork or skip a seq; appends that arrive together share one commit. The
+// sealed events wait in this object's own SQLite outbox (durable before append() returns)
+// and an alarm flushes them to D1 in batches.
 import { DurableObject } from "cloudflare:workers";
 import { insertManyIgnoringConflicts } from "../workers/src/db/insert-many";
 import { auditEvents } from "../workers/src/db/schema";
 import { sealEvent, GENESIS_HASH, type AuditDraft, type AuditEvent, type ChainHead } from "../workers/src/domain/audit/chain";
 import type { Env } from "../workers/src/env";
+import { GroupCommit } from "./group-commit";
 
 /**
  * Wait this long after the first unflushed event so appends share one D1 statement. Every
@@ -20,10 +22,13 @@ const FLUSH_BATCH = 100;
 
 export class AuditChain extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** Appends from requests that arrive together share one storage commit. */
+  private readonly writes: GroupCommit;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.writes = new GroupCommit(ctx.storage);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS chain_head (
       id INTEGER PRIMARY KEY CHECK (id = 1), org_id TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, event TEXT NOT NULL)`);
@@ -31,7 +36,7 @@ export class AuditChain extends DurableObject<Env> {
 
   /** Seals drafts onto the chain in order. Returns once they are durable in this object. */
   async append(orgId: string, drafts: AuditDraft[]): Promise<AuditEvent[]> {
-    const sealed = this.ctx.storage.transactionSync(() => {
+    const sealed = await this.writes.run(() => {
       let head = this.readHead(orgId);
       const now = new Date();
       return drafts.map((draft) => {

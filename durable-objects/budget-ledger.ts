@@ -1,6 +1,7 @@
 // BudgetLedger: one Durable Object per team (and one per org for the org-wide ceiling)
 // holding that budget's counters and reservations. reserve() checks and holds inside one
-// storage transaction, so under any concurrency the sum held never passes a limit; the
+// storage transaction (reserves and settles that arrive together share one commit: see
+// group-commit.ts), so under any concurrency the sum held never passes a limit; the
 // same idempotency key never reserves twice; settle() turns a hold into spend and queues a
 // usage row (an outbox flushed to D1 by alarm, like the audit chain); expired holds release
 // themselves. Periods roll over at their boundary: counters are kept per window, so a new
@@ -12,6 +13,7 @@ import { usageRecords, type UsageRecordRow } from "../workers/src/db/schema";
 import { periodWindow, type PeriodSpec, type PeriodWindow } from "../workers/src/domain/budget/period";
 import { ZERO, crossesSoftLimit, fits, hold, remaining, spend, unhold, withIncreases, type BudgetLimits, type Counter, type Refusal } from "../workers/src/domain/budget/ledger";
 import { newId } from "../workers/src/domain/identity/ids";
+import { GroupCommit } from "./group-commit";
 
 export interface LedgerConfig extends PeriodSpec, BudgetLimits {}
 
@@ -99,12 +101,15 @@ type Row = Record<string, SqlStorageValue>;
 
 export class BudgetLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** Reserves, settles and releases that arrive together share one storage commit. */
+  private readonly writes: GroupCommit;
   /** Tests move this ledger's clock (runInDurableObject); nothing else touches it. */
   clockOffsetMs = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.writes = new GroupCommit(ctx.storage);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, effective_from INTEGER NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS counters (
       window_start INTEGER NOT NULL, scope TEXT NOT NULL, spent_micros INTEGER NOT NULL, held_micros INTEGER NOT NULL,
@@ -182,7 +187,7 @@ export class BudgetLedger extends DurableObject<Env> {
 
   async reserve(req: ReserveRequest): Promise<ReserveResult> {
     const now = this.now();
-    const result = this.ctx.storage.transactionSync((): ReserveResult => {
+    const result = await this.writes.run((): ReserveResult => {
       this.expireDue(now);
       const existing = this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", req.idempotencyKey).toArray()[0];
       if (existing) return { ok: true, reservation: toReservation(existing), replayed: true, softLimitCrossed: false };
@@ -265,7 +270,7 @@ export class BudgetLedger extends DurableObject<Env> {
 
   async settle(reservationId: string, actual: { micros: number; tokens: number }, usage: UsageDetails | null): Promise<SettleResult> {
     const now = this.now();
-    const result = this.ctx.storage.transactionSync((): SettleResult => {
+    const result = await this.writes.run((): SettleResult => {
       const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE id = ?", reservationId).toArray()[0];
       if (!row) return { ok: false, reason: "not_found" };
       const r = toReservation(row);
@@ -306,7 +311,7 @@ export class BudgetLedger extends DurableObject<Env> {
   }
 
   async release(reservationId: string): Promise<{ ok: true; reservation: Reservation } | { ok: false; reason: "not_found" | "settled" }> {
-    return this.ctx.storage.transactionSync(() => {
+    return this.writes.run(() => {
       const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE id = ?", reservationId).toArray()[0];
       if (!row) return { ok: false as const, reason: "not_found" as const };
       const r = toReservation(row);

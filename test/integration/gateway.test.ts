@@ -118,6 +118,22 @@ describe("LLM gateway", () => {
     expect(await usageRows(org.teamId)).toHaveLength(0);
   });
 
+  it("settles and releases at the org's ceiling too, when the org has one", async () => {
+    const { org, dev } = await gatewayOrg();
+    await callJson({ method: "PUT", path: "/v1/org/budget", key: org.key, body: { period: "monthly", limit_micros: 5_000_000 } }, 200);
+    expect((await anthropic(dev.key, { model: "claude-sonnet-4-5", max_tokens: 100, messages: MESSAGES })).status).toBe(200);
+    expect((await anthropic(dev.key, { model: "fake-429", max_tokens: 100, messages: MESSAGES })).status).toBe(429);
+    const [row] = await usageRows(org.teamId, 1);
+    // Settlement runs after the answer: wait until the org's hold is gone.
+    let ceiling: any;
+    for (let i = 0; i < 50; i++) {
+      ceiling = (await callJson({ path: "/v1/org/budget", key: org.key }, 200)).body;
+      if (ceiling.held_micros === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(ceiling).toMatchObject({ spent_micros: row.cost_micros, held_micros: 0, remaining_micros: 5_000_000 - row.cost_micros });
+  });
+
   it("settles what was streamed when the client disconnects mid-stream", async () => {
     const { org, dev } = await gatewayOrg();
     const res = await anthropic(dev.key, { model: "fake-slow-stream", max_tokens: 200, stream: true, messages: MESSAGES });

@@ -88,12 +88,13 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   // INVARIANT: nothing goes upstream without a hold that covers the request's own caps.
   if (!reserved.ok) return refusalToProblem(reserved);
   const reservationId = reserved.reservation.id;
+  const orgHeld = reserved.orgHeld ?? true;
   let finished = false;
   const settle = async (usage: TokenUsage | null) => {
     if (finished) return;
     finished = true;
     if (!usage) {
-      await releaseWithCeiling(c.env, me.orgId, teamId, reservationId);
+      await releaseWithCeiling(c.env, me.orgId, teamId, reservationId, orgHeld);
       return;
     }
     await settleWithCeiling(c.env, me.orgId, teamId, reservationId, { micros: costMicros(usage, price.price), tokens: tokensOf(usage) }, {
@@ -105,7 +106,7 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
       outputTokens: usage.output,
       cacheReadTokens: usage.cache_read,
       cacheWriteTokens: usage.cache_write,
-    });
+    }, orgHeld);
   };
 
   const url = new URL(c.req.url);

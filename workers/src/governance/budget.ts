@@ -27,13 +27,17 @@ export async function orgCeilingStatus(env: Env, orgId: string): Promise<LedgerS
   return { ...status, team: { spentMicros: spent?.micros ?? 0, heldMicros: 0, spentTokens: spent?.tokens ?? 0, heldTokens: 0 } };
 }
 
-export async function reserveWithCeiling(env: Env, orgId: string, teamId: string, req: ReserveRequest): Promise<ReserveResult> {
+/**
+ * The team's answer; `orgHeld` says whether the org's ledger holds a part too (false without
+ * a ceiling), so a settle or release that knows it can skip asking that ledger.
+ */
+export async function reserveWithCeiling(env: Env, orgId: string, teamId: string, req: ReserveRequest): Promise<ReserveResult & { orgHeld?: boolean }> {
   const [org, team] = await Promise.all([
     // The ceiling is across teams: its holds carry no per-user/repo/agent dimensions.
     orgLedger(env, orgId).reserveUnderCeiling({ ...req, user: null, repo: null, agent: null }),
     budgetLedger(env, teamId).reserve(req),
   ]);
-  if (org.ok && team.ok) return team;
+  if (org.ok && team.ok) return { ...team, orgHeld: !("noCeiling" in org) };
   await Promise.all([
     org.ok && !("noCeiling" in org) ? orgLedger(env, orgId).undoByKey(req.idempotencyKey) : null,
     team.ok ? budgetLedger(env, teamId).undoByKey(req.idempotencyKey) : null,
@@ -41,15 +45,24 @@ export async function reserveWithCeiling(env: Env, orgId: string, teamId: string
   return !org.ok ? org : team;
 }
 
-export async function settleWithCeiling(env: Env, orgId: string, teamId: string, reservationId: string, actual: { micros: number; tokens: number }, usage: UsageDetails) {
+/** `orgHeld: false` (from reserveWithCeiling) skips the org's ledger: it holds nothing by this key. */
+export async function settleWithCeiling(
+  env: Env,
+  orgId: string,
+  teamId: string,
+  reservationId: string,
+  actual: { micros: number; tokens: number },
+  usage: UsageDetails,
+  orgHeld = true,
+) {
   const result = await budgetLedger(env, teamId).settle(reservationId, actual, usage);
-  if (result.ok) await orgLedger(env, orgId).settleByKey(result.reservation.idempotencyKey, actual);
+  if (result.ok && orgHeld) await orgLedger(env, orgId).settleByKey(result.reservation.idempotencyKey, actual);
   return result;
 }
 
-export async function releaseWithCeiling(env: Env, orgId: string, teamId: string, reservationId: string) {
+export async function releaseWithCeiling(env: Env, orgId: string, teamId: string, reservationId: string, orgHeld = true) {
   const result = await budgetLedger(env, teamId).release(reservationId);
-  if (result.ok) await orgLedger(env, orgId).releaseByKey(result.reservation.idempotencyKey);
+  if (result.ok && orgHeld) await orgLedger(env, orgId).releaseByKey(result.reservation.idempotencyKey);
   return result;
 }
 
