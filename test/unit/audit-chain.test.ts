@@ -9,6 +9,7 @@ import {
   eventHash,
   sealEvent,
   sha256Hex,
+  utf8ByteLength,
   type AuditDraft,
   type AuditEvent,
   type ChainCheck,
@@ -102,6 +103,34 @@ describe("canonicalJson", () => {
 
   it.each(cases)("$name", ({ value, expected }) => {
     expect(canonicalJson(value)).toBe(expected);
+  });
+
+  it("writes byte for byte what the first form wrote, so stored chains still verify", () => {
+    // The first implementation, kept here as the reference for every hash already stored.
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
+      if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`;
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(",")}}`;
+    };
+    let seed = 17;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const keyChars = ["a", "B", "_", "z", "é", "\u{1F600}", "\uFF21", " ", '"', "\\", "0", "-"];
+    const key = () => Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(keyChars)).join("");
+    const scalar = () => pick<unknown>([null, undefined, true, false, 0, -0, 1.5, -3e21, Number.NaN, "", "text\n\t\"é\u{1F600}", "\u2028"]);
+    const value = (depth: number): unknown => {
+      const r = rand();
+      if (depth === 0 || r < 0.4) return scalar();
+      if (r < 0.7) return Array.from({ length: Math.floor(rand() * 4) }, () => value(depth - 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(rand() * 5) }, () => [key(), value(depth - 1)]));
+    };
+    for (let i = 0; i < 2_000; i++) {
+      const v = value(4);
+      expect(canonicalJson(v)).toBe(reference(v));
+    }
   });
 
   it("gives the same text whatever order the keys were inserted in", () => {
@@ -361,5 +390,17 @@ describe("ChainVerifier: verifying in pages", () => {
       reason: "prev_hash_mismatch",
     });
     expect(verifyAll(events.slice(25), { seq: 24, hash: events[24]!.hash }).check).toEqual({ ok: false, seq: 25, reason: "gap" });
+  });
+});
+
+describe("utf8ByteLength", () => {
+  it("counts what TextEncoder writes, surrogate pairs and lone surrogates included", () => {
+    const units = ["a", "~", "\u0080", "é", "\u07ff", "\u0800", "€", "\uffff", "\u{1F600}", "\ud800", "\udc00", "\u0000"];
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 1_000; i++) {
+      const text = Array.from({ length: Math.floor(rand() * 12) }, () => units[Math.floor(rand() * units.length)]).join("");
+      expect(utf8ByteLength(text)).toBe(new TextEncoder().encode(text).byteLength);
+    }
   });
 });

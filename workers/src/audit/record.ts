@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env";
 import type { Env } from "../env";
-import { canonicalJson, sha256Hex, type AuditDraft, type AuditEvent, type AuditOutcome } from "../domain/audit/chain";
+import { canonicalJson, sha256Hex, utf8ByteLength, type AuditDraft, type AuditEvent, type AuditOutcome } from "../domain/audit/chain";
 import { redactSecrets } from "../domain/audit/redact";
 import { credentialKeyId } from "../auth/principal";
 
@@ -61,7 +61,7 @@ export async function auditDraft(
 ): Promise<AuditDraft> {
   const details = canonicalJson(redactSecrets(record.details ?? {}));
   const detailsSha256 = sha256Hex(details);
-  const inR2 = new TextEncoder().encode(details).byteLength > INLINE_DETAILS_LIMIT;
+  const inR2 = utf8ByteLength(details) > INLINE_DETAILS_LIMIT;
   if (inR2) {
     await artifacts.put(auditPayloadKey(detailsSha256), details, { httpMetadata: { contentType: "application/json" }, sha256: detailsSha256 });
   }
