@@ -14,6 +14,7 @@ import { periodWindow, type PeriodSpec, type PeriodWindow } from "../workers/src
 import { ZERO, crossesSoftLimit, fits, hold, remaining, spend, unhold, withIncreases, type BudgetLimits, type Counter, type Refusal } from "../workers/src/domain/budget/ledger";
 import { newId } from "../workers/src/domain/identity/ids";
 import { GroupCommit } from "./group-commit";
+import { LedgerCounters } from "./ledger-counters";
 
 export interface LedgerConfig extends PeriodSpec, BudgetLimits {}
 
@@ -103,13 +104,15 @@ export class BudgetLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Reserves, settles and releases that arrive together share one storage commit. */
   private readonly writes: GroupCommit;
+  private readonly counters: LedgerCounters;
   /** Tests move this ledger's clock (runInDurableObject); nothing else touches it. */
   clockOffsetMs = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.writes = new GroupCommit(ctx.storage);
+    this.counters = new LedgerCounters(this.sql);
+    this.writes = new GroupCommit(ctx.storage, () => this.forgetCopies());
     this.sql.exec(`CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, effective_from INTEGER NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS counters (
       window_start INTEGER NOT NULL, scope TEXT NOT NULL, spent_micros INTEGER NOT NULL, held_micros INTEGER NOT NULL,
@@ -136,7 +139,7 @@ export class BudgetLedger extends DurableObject<Env> {
   async configure(config: LedgerConfig | null): Promise<LedgerStatus> {
     const now = this.now();
     this.configCache = undefined;
-    this.ctx.storage.transactionSync(() => {
+    this.atomically(() => {
       if (config === null) {
         this.sql.exec("DELETE FROM config");
         return;
@@ -180,6 +183,7 @@ export class BudgetLedger extends DurableObject<Env> {
       add.tokens,
       now,
     );
+    this.increasesAdded.clear();
     return this.status();
   }
 
@@ -224,6 +228,7 @@ export class BudgetLedger extends DurableObject<Env> {
       );
       const after = hold(team, req.micros, req.tokens);
       this.apply(reservation, (c) => hold(c, req.micros, req.tokens));
+      if (this.earliestHeldExpiry !== undefined) this.earliestHeldExpiry = Math.min(this.earliestHeldExpiry ?? Infinity, reservation.expiresAt);
       return { ok: true, reservation, replayed: false, softLimitCrossed: this.softAlertOnce(config, window.start, team, after, now) };
     });
     if (result.ok && !result.replayed) await this.alarmBy(result.reservation.expiresAt);
@@ -253,7 +258,7 @@ export class BudgetLedger extends DurableObject<Env> {
    * afresh instead of replaying a hold that no longer counts.
    */
   async undoByKey(idempotencyKey: string): Promise<void> {
-    this.ctx.storage.transactionSync(() => {
+    this.atomically(() => {
       const row = this.sql.exec<Row>("SELECT * FROM reservations WHERE idempotency_key = ?", idempotencyKey).toArray()[0];
       if (!row) return;
       const r = toReservation(row);
@@ -355,7 +360,7 @@ export class BudgetLedger extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null; // this one has fired
     const now = this.now();
-    this.ctx.storage.transactionSync(() => {
+    this.atomically(() => {
       this.expireDue(now);
       this.closePeriods(now);
     });
@@ -375,11 +380,42 @@ export class BudgetLedger extends DurableObject<Env> {
       .map((r) => ({ approvalId: r.approval_id, addMicros: r.add_micros, addTokens: r.add_tokens, windowStart, grantedAt: r.granted_at }));
   }
 
+  /** Approved increases per window, summed: read once, cleared when one is granted. */
+  private readonly increasesAdded = new Map<number, { micros: number; tokens: number }>();
+
   private limitsFor(config: LedgerConfig, windowStart: number) {
-    const added = this.sql
-      .exec<{ micros: number; tokens: number }>("SELECT coalesce(sum(add_micros), 0) AS micros, coalesce(sum(add_tokens), 0) AS tokens FROM increases WHERE window_start = ?", windowStart)
-      .one();
+    let added = this.increasesAdded.get(windowStart);
+    if (!added) {
+      added = this.sql
+        .exec<{ micros: number; tokens: number }>("SELECT coalesce(sum(add_micros), 0) AS micros, coalesce(sum(add_tokens), 0) AS tokens FROM increases WHERE window_start = ?", windowStart)
+        .one();
+      this.increasesAdded.set(windowStart, added);
+    }
     return withIncreases(config, added);
+  }
+
+  /**
+   * The earliest expiry among held reservations, or null with none held; undefined when not
+   * known. Never later than the truth (settles and releases leave it), so a reserve before
+   * it can skip looking for expired holds.
+   */
+  private earliestHeldExpiry: number | null | undefined = undefined;
+
+  /** Copies in memory that a rolled-back write may have run ahead of. */
+  private forgetCopies(): void {
+    this.counters.forget();
+    this.increasesAdded.clear();
+    this.earliestHeldExpiry = undefined;
+  }
+
+  /** One transaction; a rollback also drops the copies in memory. */
+  private atomically<T>(work: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(work);
+    } catch (err) {
+      this.forgetCopies();
+      throw err;
+    }
   }
 
   /** This object is the config's only writer, so a copy in memory stays true until configure(). */
@@ -400,28 +436,13 @@ export class BudgetLedger extends DurableObject<Env> {
   }
 
   private counter(windowStart: number, scope: string): Counter {
-    const row = this.sql
-      .exec<{ spent_micros: number; held_micros: number; spent_tokens: number; held_tokens: number }>(
-        "SELECT spent_micros, held_micros, spent_tokens, held_tokens FROM counters WHERE window_start = ? AND scope = ?",
-        windowStart,
-        scope,
-      )
-      .toArray()[0];
-    return row ? { spentMicros: row.spent_micros, heldMicros: row.held_micros, spentTokens: row.spent_tokens, heldTokens: row.held_tokens } : ZERO;
+    return this.counters.get(windowStart, scope);
   }
 
   /** Applies one change to the team counter and the reservation's user/repo/agent counters. */
   private apply(r: Pick<Reservation, "windowStart" | "user" | "repo" | "agent">, change: (c: Counter) => Counter): void {
     const scopes = ["team", r.user && `user:${r.user}`, r.repo && `repo:${r.repo}`, r.agent && `agent:${r.agent}`].filter(Boolean) as string[];
-    for (const scope of scopes) {
-      const c = change(this.counter(r.windowStart, scope));
-      this.sql.exec(
-        `INSERT INTO counters (window_start, scope, spent_micros, held_micros, spent_tokens, held_tokens) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (window_start, scope) DO UPDATE SET spent_micros = excluded.spent_micros, held_micros = excluded.held_micros,
-         spent_tokens = excluded.spent_tokens, held_tokens = excluded.held_tokens`,
-        r.windowStart, scope, c.spentMicros, c.heldMicros, c.spentTokens, c.heldTokens,
-      );
-    }
+    this.counters.update(r.windowStart, scopes, change);
   }
 
   private drop(r: Reservation, status: "released" | "expired"): void {
@@ -430,9 +451,11 @@ export class BudgetLedger extends DurableObject<Env> {
   }
 
   private expireDue(now: number): void {
+    if (this.earliestHeldExpiry !== undefined && (this.earliestHeldExpiry === null || now < this.earliestHeldExpiry)) return;
     for (const row of this.sql.exec<Row>("SELECT * FROM reservations WHERE status = 'held' AND expires_at <= ?", now).toArray()) {
       this.drop(toReservation(row), "expired");
     }
+    this.earliestHeldExpiry = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE status = 'held'").one().at;
   }
 
   /** Records each finished period's totals once (history survives; counters already do). */

@@ -17,7 +17,11 @@ export class GroupCommit {
   private queue: { work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
   private scheduled = false;
 
-  constructor(private readonly storage: DurableObjectStorage) {}
+  /** `onRollback` runs when any write of a batch was rolled back (an object's copies in memory may be ahead of storage). */
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly onRollback: () => void = () => {},
+  ) {}
 
   /** Runs `work` (synchronous storage reads and writes) in the next shared transaction. */
   run<T>(work: () => T): Promise<T> {
@@ -46,12 +50,14 @@ export class GroupCommit {
           try {
             outcomes.push({ ok: true, value: this.storage.transactionSync(item.work) });
           } catch (error) {
+            this.onRollback();
             outcomes.push({ ok: false, error });
           }
         }
       });
     } catch (error) {
       // The shared transaction itself failed: nothing in it was written.
+      this.onRollback();
       for (const item of batch) item.reject(error);
       return;
     }

@@ -14,7 +14,8 @@ describe("GroupCommit", () => {
     await runInDurableObject(scratchObject(), async (_instance, state) => {
       const sql = state.storage.sql;
       sql.exec("CREATE TABLE gc_rows (n INTEGER PRIMARY KEY, seen INTEGER NOT NULL)");
-      const writes = new GroupCommit(state.storage);
+      let rollbacks = 0;
+      const writes = new GroupCommit(state.storage, () => rollbacks++);
       const count = () => sql.exec<{ n: number }>("SELECT count(*) AS n FROM gc_rows").one().n;
       const insert = (n: number) => () => {
         // Each write sees every write queued before it.
@@ -35,6 +36,8 @@ describe("GroupCommit", () => {
         { n: 1, seen: 0 },
         { n: 3, seen: 1 },
       ]);
+      // The object is told, so copies it keeps in memory can be dropped.
+      expect(rollbacks).toBe(1);
     });
   });
 
