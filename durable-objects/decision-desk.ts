@@ -174,8 +174,18 @@ export class DecisionDesk extends DurableObject<Env> {
     this.ctx.waitUntil(this.auditFlushing);
   }
 
+  /** Ends the current batch's gathering at once (a reader is waiting for the chain). */
+  private stopGathering: (() => void) | null = null;
+
   private async flushAudit(orgId: string): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, AUDIT_GATHER_MS));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, AUDIT_GATHER_MS);
+      this.stopGathering = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.stopGathering = null;
     let failures = 0;
     while (this.auditQueue.length > 0) {
       const batch = this.auditQueue.splice(0, AUDIT_BATCH);
@@ -194,8 +204,13 @@ export class DecisionDesk extends DurableObject<Env> {
     }
   }
 
-  /** Test hook: resolves once every queued gateway decision is in the chain. */
+  /**
+   * Resolves once every queued gateway decision is in the chain (audit readers call this
+   * first, so nobody reads behind a batch still gathering). Returns how many are left queued
+   * (0 unless the chain keeps failing).
+   */
   async drainAudit(orgId: string): Promise<number> {
+    this.stopGathering?.();
     if (this.auditQueue.length > 0 && !this.auditFlushing) this.auditFlushing = this.flushAudit(orgId).finally(() => (this.auditFlushing = null));
     while (this.auditFlushing) await this.auditFlushing;
     return this.auditQueue.length;

@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env";
 import type { Env } from "../env";
-import { canonicalJson, sha256Hex, utf8ByteLength, type AuditDraft, type AuditEvent, type AuditOutcome } from "../domain/audit/chain";
+import { canonicalJson, sha256Hex, utf8ByteLength, type AuditDraft, type AuditEvent, type AuditOutcome, type ChainHead } from "../domain/audit/chain";
 import { redactSecrets } from "../domain/audit/redact";
 import { credentialKeyId } from "../auth/principal";
 
@@ -25,6 +25,15 @@ export interface AuditRecord {
 }
 
 export const auditChain = (env: Env, orgId: string) => env.AUDIT_CHAIN.getByName(orgId);
+
+/**
+ * Before reading the org's log from D1: the gateway decisions the DecisionDesk is still
+ * gathering join the chain, and the chain's outbox reaches D1. Returns the chain's head.
+ */
+export async function flushAuditLog(env: Env, orgId: string): Promise<ChainHead> {
+  await env.DECISION_DESK.getByName(orgId).drainAudit(orgId);
+  return auditChain(env, orgId).flush();
+}
 
 export const auditPayloadKey = (sha256: string) => `audit-payloads/${sha256}.json`;
 

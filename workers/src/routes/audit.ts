@@ -9,7 +9,7 @@ import { eventsAfter, newestEvents, type AuditFilter } from "../db/audit-events"
 import type { AuditEventRow } from "../db/schema";
 import { ChainVerifier, sha256Hex, type ChainBreak } from "../domain/audit/chain";
 import { fail } from "../domain/errors";
-import { auditChain, auditPayloadKey } from "../audit/record";
+import { auditPayloadKey, flushAuditLog } from "../audit/record";
 import { defineRoute, json, Timestamp } from "./common";
 
 const FilterQuery = z.object({
@@ -130,7 +130,7 @@ export const auditRoutes = newRouter()
     const q = c.req.valid("query");
     checkRange(q);
     const orgId = c.var.principal.orgId;
-    await auditChain(c.env, orgId).flush();
+    await flushAuditLog(c.env, orgId);
     const rows = await newestEvents(database(c.env), orgId, normaliseRange(q), q.cursor ? Number(q.cursor) : undefined, q.limit + 1);
     const pageRows = rows.slice(0, q.limit);
     const next = rows.length > q.limit ? String(pageRows[pageRows.length - 1]!.seq) : null;
@@ -139,7 +139,7 @@ export const auditRoutes = newRouter()
   .openapi(verifyRoute, async (c) => {
     authorize(c, "audit:read");
     const orgId = c.var.principal.orgId;
-    const head = await auditChain(c.env, orgId).flush();
+    const head = await flushAuditLog(c.env, orgId);
     const db = database(c.env);
     const verifier = new ChainVerifier();
     let checked = 0;
@@ -169,7 +169,7 @@ export const auditRoutes = newRouter()
     const q = c.req.valid("query");
     checkRange(q);
     const orgId = c.var.principal.orgId;
-    await auditChain(c.env, orgId).flush();
+    await flushAuditLog(c.env, orgId);
     const db = database(c.env);
     const filter = normaliseRange(q);
     let after = 0;

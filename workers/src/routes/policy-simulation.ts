@@ -13,7 +13,7 @@ import { CompiledPolicySet } from "../domain/policy/compile";
 import { PolicyDocumentSchema } from "../domain/policy/schema";
 import { simulate, type RecordedDecision } from "../domain/policy/simulate";
 import { EFFECTS, POLICY_LAYERS, type ActivePolicy, type DecisionInput, type Effect, type PolicyDocument } from "../domain/policy/types";
-import { auditChain, auditPayloadKey } from "../audit/record";
+import { auditPayloadKey, flushAuditLog } from "../audit/record";
 import { defineRoute, json, jsonBody, Timestamp } from "./common";
 
 const MAX_REPLAYED = 100_000;
@@ -98,7 +98,7 @@ export const policySimulationRoutes = newRouter().openapi(simulateRoute, async (
   const policies = [...current.policies.filter((p) => versionKey(p) !== versionKey(draftPolicy)), draftPolicy];
   const draftSet = new CompiledPolicySet({ policies, repos: current.repos });
 
-  await auditChain(c.env, orgId).flush();
+  await flushAuditLog(c.env, orgId);
   const filter = { action: "decision.made", from: from.toISOString(), to: to.toISOString() };
   const records: RecordedDecision[] = [];
   let after = 0;

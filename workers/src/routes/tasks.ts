@@ -23,7 +23,7 @@ import { isTerminal } from "../domain/tasks/lifecycle";
 import { jobConstraints, planDecisions, planSteps, strictest } from "../domain/tasks/plan";
 import { TASK_KINDS, TASK_STATUSES, type TaskStep } from "../domain/tasks/types";
 import { credentialKeyId } from "../auth/principal";
-import { requestActor, requestEvidence } from "../audit/record";
+import { flushAuditLog, requestActor, requestEvidence } from "../audit/record";
 import { decide } from "../governance/decision-input";
 import { approvalDesk, runnerBridge } from "../governance/desk";
 import { dispatchTask, moveTask, recordTaskAudit, appendTaskEvents } from "../governance/tasks";
@@ -433,7 +433,7 @@ export const taskRoutes = newRouter()
     authorize(c, "tasks:read");
     const task = await findTask(c, c.req.valid("param").task_id);
     const db = database(c.env);
-    await c.env.AUDIT_CHAIN.getByName(task.orgId).flush();
+    await flushAuditLog(c.env, task.orgId);
     const targets = [task.id, ...(task.approvalId ? [task.approvalId] : [])];
     const [trail, decisions, artifacts] = await Promise.all([
       db.select().from(auditEvents).where(and(eq(auditEvents.orgId, task.orgId), inArray(auditEvents.targetId, targets))).orderBy(asc(auditEvents.seq)),
