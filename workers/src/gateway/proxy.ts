@@ -110,10 +110,12 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   };
 
   const url = new URL(c.req.url);
-  const headers = new Headers({ "content-type": "application/json", ...spec.authHeaders(apiKey) });
+  // Plain objects for header sets: fetch and Response copy them into their own Headers
+  // anyway, and every Headers object is one more for the isolate's GC to destroy.
+  const headers: Record<string, string> = { "content-type": "application/json", ...spec.authHeaders(apiKey) };
   for (const h of spec.passHeaders) {
     const v = c.req.header(h);
-    if (v) headers.set(h, v);
+    if (v) headers[h] = v;
   }
   let upstream: Response;
   try {
@@ -127,13 +129,13 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
     await settle(null);
     return fail({ kind: "unavailable", detail: `${spec.name} could not be reached.` });
   }
-  const out = new Headers();
+  const out: Record<string, string> = {};
   upstream.headers.forEach((v, k) => {
-    if (RESPONSE_HEADERS.test(k)) out.set(k, v);
+    if (RESPONSE_HEADERS.test(k)) out[k] = v;
   });
-  out.set("x-sysop-reservation", reservationId);
+  out["x-sysop-reservation"] = reservationId;
   lap("upstream");
-  out.set("server-timing", timings.join(", "));
+  out["server-timing"] = timings.join(", ");
 
   if (!upstream.ok || !upstream.body) {
     // The provider's own error, status and body as it sent them; nothing was used.
