@@ -10,75 +10,12 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../workers/src/env";
 import { insertManyIgnoringConflicts } from "../workers/src/db/insert-many";
 import { usageRecords, type UsageRecordRow } from "../workers/src/db/schema";
-import { periodWindow, type PeriodSpec, type PeriodWindow } from "../workers/src/domain/budget/period";
-import { ZERO, crossesSoftLimit, fits, hold, remaining, spend, unhold, withIncreases, type BudgetLimits, type Counter, type Refusal } from "../workers/src/domain/budget/ledger";
+import { periodWindow, type PeriodWindow } from "../workers/src/domain/budget/period";
+import { ZERO, crossesSoftLimit, fits, hold, remaining, spend, unhold, withIncreases, type BudgetLimits, type Counter } from "../workers/src/domain/budget/ledger";
 import { newId } from "../workers/src/domain/identity/ids";
+import type { LedgerConfig, LedgerStatus, Reservation, ReserveRequest, ReserveResult, SettleResult, TemporaryIncrease, UsageDetails } from "./budget-ledger-types";
 import { GroupCommit } from "./group-commit";
 import { LedgerCounters } from "./ledger-counters";
-
-export interface LedgerConfig extends PeriodSpec, BudgetLimits {}
-
-export interface ReserveRequest {
-  idempotencyKey: string;
-  micros: number;
-  tokens: number;
-  user: string | null;
-  repo: string | null;
-  agent: string | null;
-  ttlSeconds: number;
-}
-
-export interface Reservation {
-  id: string;
-  idempotencyKey: string;
-  status: "held" | "settled" | "released" | "expired";
-  micros: number;
-  tokens: number;
-  user: string | null;
-  repo: string | null;
-  agent: string | null;
-  windowStart: number;
-  createdAt: number;
-  expiresAt: number;
-  settledMicros: number | null;
-  settledTokens: number | null;
-}
-
-export type ReserveResult =
-  | { ok: true; reservation: Reservation; replayed: boolean; softLimitCrossed: boolean }
-  | { ok: false; reason: Refusal; limit: number; used: number; remaining: number; unit: "micros" | "tokens"; resetsAt: number };
-
-export interface UsageDetails {
-  orgId: string;
-  teamId: string;
-  taskId: string | null;
-  model: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-}
-
-export type SettleResult =
-  | { ok: true; reservation: Reservation; softLimitCrossed: boolean }
-  | { ok: false; reason: "not_found" | "released" | "expired" };
-
-export interface LedgerStatus {
-  config: LedgerConfig | null;
-  window: PeriodWindow;
-  team: Counter;
-  remaining: { micros: number | null; tokens: number | null };
-  /** Temporary increases approved for this period (they end with it). */
-  increases: TemporaryIncrease[];
-}
-
-export interface TemporaryIncrease {
-  approvalId: string;
-  addMicros: number;
-  addTokens: number;
-  windowStart: number;
-  grantedAt: number;
-}
 
 /** With no budget set, spend is still tracked, per calendar month. */
 const UNBUDGETED: LedgerConfig = {

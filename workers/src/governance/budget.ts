@@ -5,7 +5,7 @@
 // An org without a ceiling has nothing to hold: its side answers without writing.
 import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { Env } from "../env";
-import type { LedgerStatus, ReserveRequest, ReserveResult, UsageDetails } from "../../../durable-objects/budget-ledger";
+import type { LedgerStatus, ReserveRequest, ReserveResult, UsageDetails } from "../../../durable-objects/budget-ledger-types";
 import { database } from "../db/client";
 import { usageRecords } from "../db/schema";
 import { fail } from "../domain/errors";

@@ -19,7 +19,7 @@ import { credentialKeyId } from "../auth/principal";
 import { ApprovalView, approvalView } from "./approval-views";
 import { orgCeilingStatus, orgLedger, refusalToProblem, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
 import { notifyTeam } from "../integrations/slack/notify";
-import type { LedgerConfig, LedgerStatus, Reservation } from "../../../durable-objects/budget-ledger";
+import type { LedgerConfig, LedgerStatus, Reservation } from "../../../durable-objects/budget-ledger-types";
 import { defineRoute, json, jsonBody, TeamId, TeamIdParams, Timestamp } from "./common";
 
 const Micros = z.number().int().min(0).max(1e15).openapi({ description: "integer micro-dollars (1 USD = 1,000,000)" });
