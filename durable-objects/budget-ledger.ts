@@ -392,7 +392,11 @@ export class BudgetLedger extends DurableObject<Env> {
     for (const row of this.sql.exec<Row>("SELECT * FROM reservations WHERE status = 'held' AND expires_at <= ?", now).toArray()) {
       this.drop(toReservation(row), "expired");
     }
-    this.earliestHeldExpiry = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE status = 'held'").one().at;
+    this.earliestHeldExpiry = this.storedEarliestExpiry();
+  }
+
+  private storedEarliestExpiry(): number | null {
+    return this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE status = 'held'").one().at;
   }
 
   /** Records each finished period's totals once (history survives; counters already do). */
@@ -431,7 +435,7 @@ export class BudgetLedger extends DurableObject<Env> {
   /** One alarm serves three clocks: the next expiry, the period boundary, and the outbox. */
   private async schedule(): Promise<void> {
     const now = this.now();
-    const nextExpiry = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE status = 'held'").one().at;
+    const nextExpiry = this.storedEarliestExpiry();
     const outbox = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM usage_outbox").one().n;
     const candidates = [this.window(now).end, nextExpiry ?? Infinity, outbox > 0 ? now + FLUSH_DELAY_MS : Infinity];
     // Alarms run on the real clock; a test's clock offset is subtracted back.

@@ -37,9 +37,10 @@ export async function reserveWithCeiling(env: Env, orgId: string, teamId: string
     orgLedger(env, orgId).reserveUnderCeiling({ ...req, user: null, repo: null, agent: null }),
     budgetLedger(env, teamId).reserve(req),
   ]);
-  if (org.ok && team.ok) return { ...team, orgHeld: !("noCeiling" in org) };
+  const orgHeld = org.ok && !("noCeiling" in org);
+  if (org.ok && team.ok) return { ...team, orgHeld };
   await Promise.all([
-    org.ok && !("noCeiling" in org) ? orgLedger(env, orgId).undoByKey(req.idempotencyKey) : null,
+    orgHeld ? orgLedger(env, orgId).undoByKey(req.idempotencyKey) : null,
     team.ok ? budgetLedger(env, teamId).undoByKey(req.idempotencyKey) : null,
   ]);
   return !org.ok ? org : team;
