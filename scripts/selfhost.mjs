@@ -4,7 +4,7 @@
 //
 //   npm run build                      # bundles to dist/ (wrangler deploy --dry-run)
 //   node scripts/selfhost.mjs --data /var/lib/sysop --host 0.0.0.0 --port 8787 \
-//        --issuer https://sysop.internal.example
+//        --issuer https://sysop.internal.example --client-ip-header x-real-ip
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -19,9 +19,16 @@ const { values: opts } = parseArgs({
     issuer: { type: "string" },
     audience: { type: "string" },
     script: { type: "string", default: path.join(root, "dist/index.js") },
+    // The header the TLS-terminating proxy in front sets to the caller's address (nginx:
+    // `proxy_set_header X-Real-IP $remote_addr;`): the evidence log trusts that one only.
+    "client-ip-header": { type: "string", default: process.env.CLIENT_IP_HEADER ?? "x-real-ip" },
   },
 });
 
+if (!/^[A-Za-z0-9-]+$/.test(opts["client-ip-header"])) {
+  console.error(`--client-ip-header must be a header name, not ${JSON.stringify(opts["client-ip-header"])}`);
+  process.exit(1);
+}
 if (!existsSync(opts.script)) {
   console.error(`No bundle at ${opts.script}: run \`npm run build\` first.`);
   process.exit(1);
@@ -33,6 +40,7 @@ const varsBlock = toml.split("[vars]")[1]?.split(/^\[/m)[0] ?? "";
 const vars = Object.fromEntries([...varsBlock.matchAll(/^\s*([A-Z_]+)\s*=\s*"([^"]*)"/gm)].map((m) => [m[1], m[2]]));
 if (opts.issuer) vars.TOKEN_ISSUER = opts.issuer;
 if (opts.audience) vars.TOKEN_AUDIENCE = opts.audience;
+vars.CLIENT_IP_HEADER = opts["client-ip-header"].toLowerCase();
 const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
 // Every Durable Object binding wrangler.toml declares, SQLite-backed.
 const durableObjects = Object.fromEntries(
@@ -74,10 +82,23 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
 }
 await migrator.dispose();
 
-// Outbound fetches go straight out: Miniflare's default routes each one through a small
+// Requests come straight from workerd's own socket to the Worker. Miniflare's default door is
+// a proxy worker in a second isolate, which copies every request (and its headers) twice to
+// add `cf` and CF-Connecting-IP: destroying those copies in batches after its collections
+// stalled the whole process for up to ~100 ms (bench/RESULTS.md). The caller's address comes
+// from the proxy's header instead (--client-ip-header). Miniflare's own door stays on a
+// loopback port the kernel picks, unused.
+// Outbound fetches go straight out too: Miniflare's default routes each one through a small
 // worker that strips CF-Connecting-IP, a hop per model call; sysop builds every outbound
 // request's headers itself and never forwards that one.
-const mf = new Miniflare({ ...config, host: opts.host, port: Number(opts.port), stripCfConnectingIp: false });
-const url = await mf.ready;
-console.log(`sysop (self-hosted workerd) on ${url} — data in ${opts.data}`);
+const mf = new Miniflare({
+  ...config,
+  host: "127.0.0.1",
+  port: 0,
+  unsafeDirectSockets: [{ host: opts.host, port: Number(opts.port) }],
+  stripCfConnectingIp: false,
+});
+await mf.ready;
+const url = await mf.unsafeGetDirectURL();
+console.log(`sysop (self-hosted workerd) on ${url} — data in ${opts.data}; caller addresses from ${opts["client-ip-header"]}`);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => mf.dispose().then(() => process.exit(0)));

@@ -28,6 +28,19 @@ describe("the execution plane with real runner processes", () => {
     expect(s.runners.flatMap((r) => r.logs).filter((l) => l.level === "error")).toEqual([]);
   });
 
+  it("records the caller's address from the proxy's header only (X-Real-IP, as self-hosted), never from one the client wrote", async () => {
+    const s = await setUp();
+    const setBudget = (headers: Record<string, string>) =>
+      stack().api("PUT", `/v1/teams/${s.org.teamId}/budget`, { key: s.org.key, headers, body: { period: "monthly", limit_micros: 50_000_000 }, expect: 200 });
+    const latestIp = async () => (await stack().api("GET", "/v1/audit?action=budget.set&limit=1", { key: s.org.key, expect: 200 })).body.data[0].ip;
+    await setBudget({ "x-real-ip": "198.51.100.23", "cf-connecting-ip": "203.0.113.9" });
+    expect(await latestIp()).toBe("198.51.100.23");
+    await setBudget({ "x-real-ip": "203.0.113.9, 198.51.100.24" }); // a list: the proxy's own entry is the last
+    expect(await latestIp()).toBe("198.51.100.24");
+    await setBudget({ "cf-connecting-ip": "203.0.113.9", "x-real-ip": "<script>" });
+    expect(await latestIp()).toBeNull();
+  });
+
   it("runs a task end to end: the agent's edit in the diff by hash, tests, settled budget, verified evidence, a signed callback", async () => {
     const s = await setUp();
     const hook = `/hooks/${randomBytes(6).toString("hex")}`;

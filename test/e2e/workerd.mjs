@@ -93,7 +93,8 @@ async function applyMigrations(mf) {
 }
 
 /**
- * workerd serving `script` on 127.0.0.1 (a port the kernel picks), with wrangler.toml's
+ * workerd serving `script` on 127.0.0.1 (a port the kernel picks) straight from its own socket,
+ * as scripts/selfhost.mjs serves it (the caller's address from X-Real-IP), with wrangler.toml's
  * bindings and `vars` over them; its output is kept for `log()`.
  * @param {{script: string, dataDir: string, vars: Record<string, string>, log: (chunk: string) => void}} p
  */
@@ -106,7 +107,7 @@ export async function startWorkerd({ script, dataDir, vars, log }) {
     modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
     compatibilityDate: toml.compatibilityDate,
     compatibilityFlags: toml.compatibilityFlags,
-    bindings: { ...toml.vars, ...vars },
+    bindings: { ...toml.vars, CLIENT_IP_HEADER: "x-real-ip", ...vars },
     d1Databases: { DB: "sysop" },
     r2Buckets: { ARTIFACTS: "sysop-artifacts" },
     durableObjects: toml.durableObjects,
@@ -115,6 +116,7 @@ export async function startWorkerd({ script, dataDir, vars, log }) {
     durableObjectsPersist: path.join(dataDir, "do"),
     host: "127.0.0.1",
     port: 0,
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     /** @param {import("node:stream").Readable} stdout @param {import("node:stream").Readable} stderr */
     handleRuntimeStdio(stdout, stderr) {
       stdout.on("data", (chunk) => log(String(chunk)));
@@ -124,7 +126,8 @@ export async function startWorkerd({ script, dataDir, vars, log }) {
   try {
     // INVARIANT: the schema is in place before the URL is handed to anyone.
     const db = await applyMigrations(mf);
-    const url = (await mf.ready).toString().replace(/\/$/, "");
+    await mf.ready;
+    const url = (await mf.unsafeGetDirectURL()).toString().replace(/\/$/, "");
     return { mf, db, url };
   } catch (err) {
     await mf.dispose().catch(() => {});

@@ -94,6 +94,17 @@ describe("audit chain", () => {
     expect(await verify(org.key)).toMatchObject({ ok: false, first_broken_seq: event.seq, reason: "details_mismatch" });
   });
 
+  it("records the caller's address from CF-Connecting-IP (Cloudflare's edge sets it), never from X-Real-IP", async () => {
+    const org = await signupOrg("client-ip");
+    const setBudget = (headers: Record<string, string>) =>
+      callJson({ method: "PUT", path: `/v1/teams/${org.teamId}/budget`, key: org.key, headers, body: { period: "monthly", limit_micros: 1_000_000 } }, 200);
+    const latest = async () => (await callJson({ path: "/v1/audit?action=budget.set&limit=1", key: org.key }, 200)).body.data[0];
+    await setBudget({ "cf-connecting-ip": "2001:db8::7", "x-real-ip": "203.0.113.9", "user-agent": "ip-test/1" });
+    expect(await latest()).toMatchObject({ ip: "2001:db8::7", user_agent: "ip-test/1" });
+    await setBudget({ "x-real-ip": "203.0.113.9" });
+    expect((await latest()).ip).toBeNull();
+  });
+
   it("never writes a key, token or secret into an event", async () => {
     const org = await signupOrg("secrets");
     const newKey = (await callJson({ method: "POST", path: "/v1/keys", key: org.key, body: { name: "ci" } }, 201)).body.key;

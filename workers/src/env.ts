@@ -29,6 +29,9 @@ export interface Env {
   SECRETS_KEY?: string;
   /** How long a runner's lease lasts without a heartbeat (seconds; default 30). */
   RUNNER_LEASE_SECONDS?: string;
+  /** The request header that carries the caller's address (default CF-Connecting-IP, which
+   *  Cloudflare's edge sets); self-hosted, the header the TLS-terminating proxy sets. */
+  CLIENT_IP_HEADER?: string;
   TOKEN_ISSUER: string;
   TOKEN_AUDIENCE: string;
   TOKEN_TTL_SECONDS: string;

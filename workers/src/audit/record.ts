@@ -3,6 +3,7 @@
 // and hands the drafts to the org's AuditChain. Routes call this after their write succeeds.
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env";
+import { clientIp } from "../http/client-ip";
 import type { Env } from "../env";
 import { canonicalJson, sha256Hex, utf8ByteLength, type AuditDraft, type AuditEvent, type AuditOutcome, type ChainHead } from "../domain/audit/chain";
 import { redactSecrets } from "../domain/audit/redact";
@@ -41,7 +42,7 @@ export const auditPayloadKey = (sha256: string) => `audit-payloads/${sha256}.jso
 export function requestEvidence(c: Context<AppEnv>): Evidence {
   return {
     requestId: c.var.requestId,
-    ip: c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? null,
+    ip: clientIp(c),
     userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
   };
 }

@@ -14,6 +14,7 @@ import { and } from "drizzle-orm";
 import { orgs, repos, teams, type OrgRow } from "../db/schema";
 import { fail, SysopError } from "../domain/errors";
 import { problemFor } from "../http/problem";
+import { clientIp } from "../http/client-ip";
 import { principalFrom } from "../middleware/auth";
 import { parseTaskRequest, submitTask } from "./tasks";
 import { roleAllows } from "../domain/authz/roles";
@@ -49,7 +50,7 @@ const interactionRoute = defineRoute({
   responses: { 200: { description: "Received; the message is updated through its response_url" }, 503: ERROR_RESPONSES[401] },
 });
 
-const slackEvidence = (c: Context<AppEnv>): Evidence => ({ requestId: c.var.requestId, ip: c.req.header("cf-connecting-ip") ?? null, userAgent: "Slack" });
+const slackEvidence = (c: Context<AppEnv>): Evidence => ({ requestId: c.var.requestId, ip: clientIp(c), userAgent: "Slack" });
 
 async function orgForWorkspace(db: Db, slackTeamId: string | undefined): Promise<OrgRow | null> {
   if (!slackTeamId) return null;
