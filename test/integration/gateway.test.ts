@@ -96,6 +96,31 @@ describe("LLM gateway", () => {
     expect(rows.every((r: any) => r.cost_micros > 0)).toBe(true);
   });
 
+  it("charges every call, whatever X-Request-Id the client sends: request ids are sysop's own", async () => {
+    const { org, dev } = await gatewayOrg();
+    const call = () =>
+      SELF.fetch("https://sysop.test/v1/llm/anthropic/v1/messages", {
+        method: "POST",
+        headers: { "x-api-key": dev.key, "anthropic-version": "2023-06-01", "x-request-id": "req_chosen_by_the_client", "content-type": "application/json" },
+        body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 20, messages: MESSAGES }),
+      });
+    const first = await call();
+    expect([first.status, await first.text()]).toEqual([200, expect.any(String)]);
+    await usageRows(org.teamId, 1);
+    const second = await call();
+    expect(second.status).toBe(200);
+    await second.text();
+    const rows = await usageRows(org.teamId, 2);
+    expect(rows).toHaveLength(2);
+    const budget = (await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body;
+    expect(budget.spent_micros).toBe(rows.reduce((sum: number, r: any) => sum + r.cost_micros, 0));
+    // Each answer names its own request and its own hold.
+    expect(first.headers.get("x-request-id")).toMatch(/^req_/);
+    expect(first.headers.get("x-request-id")).not.toBe("req_chosen_by_the_client");
+    expect(second.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
+    expect(second.headers.get("x-sysop-reservation")).not.toBe(first.headers.get("x-sysop-reservation"));
+  });
+
   it("refuses over budget with 402 before any upstream call", async () => {
     const { dev } = await gatewayOrg(1_000); // $0.001: not enough for max_tokens 4000
     const before = (await received()).length;

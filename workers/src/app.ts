@@ -2,7 +2,6 @@
 // document. index.ts exports it as the Worker; tests and the benchmark use the same app.
 import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";
-import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
@@ -81,6 +80,19 @@ const healthRoute = defineRoute({
   responses: { 200: json(z.object({ ok: z.literal(true) }).openapi("Health"), "Alive") },
 });
 
+/**
+ * Sets a header on the finished response in place. Hono's c.header() after the handler copies
+ * the whole Response to do it (one more Response and Headers per request for the isolate's GC
+ * to destroy); only a Response with immutable headers (one straight from fetch) needs that.
+ */
+function setOnResponse(c: Context<AppEnv>, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    c.header(name, value);
+  }
+}
+
 /** Runs `middleware` except on the paths `skip` names (a plain test: this is every request's path). */
 const unless =
   (skip: (path: string) => boolean, middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
@@ -100,12 +112,20 @@ const NO_BEARER = (path: string) =>
 export function createApp() {
   const app = newRouter();
 
-  app.use("*", requestId({ generator: () => newId("req") }));
+  // Every request id is sysop's own, never one the client sent: the gateway's holds are keyed
+  // by it (gw:<id>), and a chosen id repeated would replay an earlier, settled hold and go
+  // uncharged. Set on the finished response, so raw Responses (the gateway's) carry it too.
+  app.use("*", async (c, next) => {
+    const id = newId("req");
+    c.set("requestId", id);
+    await next();
+    setOnResponse(c, "x-request-id", id);
+  });
   // An API, never a page: no sniffing, no framing, no referrer, nothing cached by proxies.
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-origin", xFrameOptions: "DENY", strictTransportSecurity: "max-age=31536000" }));
   app.use("/v1/*", async (c, next) => {
     await next();
-    c.header("cache-control", "no-store");
+    setOnResponse(c, "cache-control", "no-store");
   });
   const limitBody = (maxSize: number) =>
     bodyLimit({

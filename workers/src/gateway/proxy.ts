@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { authorize } from "../http/authorize";
-import { fail, forbidden, notFound, SysopError } from "../domain/errors";
+import { conflict, fail, forbidden, notFound, SysopError } from "../domain/errors";
 import { gatewaySettings } from "./settings";
 import { resolvePrice } from "../domain/prices/resolve";
 import { costMicros, estimateMicros, promptTokens } from "../domain/prices/cost";
@@ -87,6 +87,9 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   lap("reserve");
   // INVARIANT: nothing goes upstream without a hold that covers the request's own caps.
   if (!reserved.ok) return refusalToProblem(reserved);
+  // INVARIANT: every model call holds afresh. The key is this request's own id, so a replay
+  // would mean an earlier call's hold, which that call settles: this one would go uncharged.
+  if (reserved.replayed) return conflict("This request's budget hold already exists; send the call again.");
   const reservationId = reserved.reservation.id;
   const orgHeld = reserved.orgHeld ?? true;
   let finished = false;
