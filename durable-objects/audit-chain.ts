@@ -39,19 +39,24 @@ export class AuditChain extends DurableObject<Env> {
     const sealed = await this.writes.run(() => {
       let head = this.readHead(orgId);
       const now = new Date();
-      return drafts.map((draft) => {
+      const events = drafts.map((draft) => {
         const event = sealEvent(orgId, head, draft, now);
         this.sql.exec("INSERT INTO outbox (seq, event) VALUES (?, ?)", event.seq, JSON.stringify(event));
+        head = { seq: event.seq, hash: event.hash };
+        return event;
+      });
+      // The head moves once per append (same transaction as the events): a batch of gathered
+      // decisions is one statement here, not one per event.
+      if (events.length > 0) {
         this.sql.exec(
           `INSERT INTO chain_head (id, org_id, seq, hash) VALUES (1, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
           orgId,
-          event.seq,
-          event.hash,
+          head.seq,
+          head.hash,
         );
-        head = { seq: event.seq, hash: event.hash };
-        return event;
-      });
+      }
+      return events;
     });
     if ((await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);

@@ -290,7 +290,8 @@ export class BudgetLedger extends DurableObject<Env> {
       const rows = this.sql.exec<{ id: string; row: string }>("SELECT id, row FROM usage_outbox LIMIT ?", FLUSH_BATCH).toArray();
       if (rows.length === 0) return;
       await this.env.DB.batch(insertManyIgnoringConflicts(this.env.DB, usageRecords, rows.map((r) => JSON.parse(r.row) as UsageRecordRow)));
-      for (const r of rows) this.sql.exec("DELETE FROM usage_outbox WHERE id = ?", r.id);
+      // One statement for the batch: each exec is a cursor object for the isolate's GC.
+      this.sql.exec("DELETE FROM usage_outbox WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.id)));
     }
   }
 
