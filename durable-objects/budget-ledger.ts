@@ -102,7 +102,7 @@ export class BudgetLedger extends DurableObject<Env> {
     const stored = this.readConfig();
     const config = stored?.config ?? UNBUDGETED;
     const window = this.window(now);
-    const team = this.counter(window.start, "team");
+    const team = this.counters.get(window.start, "team");
     return { config: stored?.config ?? null, window, team, remaining: remaining(this.limitsFor(config, window.start), team), increases: this.increasesFor(window.start) };
   }
 
@@ -134,11 +134,11 @@ export class BudgetLedger extends DurableObject<Env> {
       if (existing) return { ok: true, reservation: toReservation(existing), replayed: true, softLimitCrossed: false };
       const config = this.readConfig()?.config ?? UNBUDGETED;
       const window = this.window(now);
-      const team = this.counter(window.start, "team");
+      const team = this.counters.get(window.start, "team");
       const dims = {
-        user: req.user ? this.counter(window.start, `user:${req.user}`) : ZERO,
-        repo: req.repo ? this.counter(window.start, `repo:${req.repo}`) : ZERO,
-        agent: req.agent ? this.counter(window.start, `agent:${req.agent}`) : ZERO,
+        user: req.user ? this.counters.get(window.start, `user:${req.user}`) : ZERO,
+        repo: req.repo ? this.counters.get(window.start, `repo:${req.repo}`) : ZERO,
+        agent: req.agent ? this.counters.get(window.start, `agent:${req.agent}`) : ZERO,
       };
       const fit = fits(this.limitsFor(config, window.start), team, dims, { micros: req.micros, tokens: req.tokens, user: req.user, repo: req.repo, agent: req.agent });
       if (!fit.ok) return { ...fit, resetsAt: window.end };
@@ -220,9 +220,9 @@ export class BudgetLedger extends DurableObject<Env> {
       if (r.status === "settled") return { ok: true, reservation: r, softLimitCrossed: false };
       if (r.status !== "held") return { ok: false, reason: r.status };
       const config = this.readConfig()?.config ?? UNBUDGETED;
-      const before = this.counter(r.windowStart, "team");
+      const before = this.counters.get(r.windowStart, "team");
       this.apply(r, (c) => spend(unhold(c, r.micros, r.tokens), actual.micros, actual.tokens));
-      const after = this.counter(r.windowStart, "team");
+      const after = this.counters.get(r.windowStart, "team");
       this.sql.exec("UPDATE reservations SET status = 'settled', settled_micros = ?, settled_tokens = ? WHERE id = ?", actual.micros, actual.tokens, r.id);
       if (usage === null) {
         return { ok: true, reservation: { ...r, status: "settled", settledMicros: actual.micros, settledTokens: actual.tokens }, softLimitCrossed: this.softAlertOnce(config, r.windowStart, before, after, now) };
@@ -373,10 +373,6 @@ export class BudgetLedger extends DurableObject<Env> {
     return { start: stored ? Math.max(period.start, stored.effectiveFrom) : period.start, end: period.end };
   }
 
-  private counter(windowStart: number, scope: string): Counter {
-    return this.counters.get(windowStart, scope);
-  }
-
   /** Applies one change to the team counter and the reservation's user/repo/agent counters. */
   private apply(r: Pick<Reservation, "windowStart" | "user" | "repo" | "agent">, change: (c: Counter) => Counter): void {
     const scopes = ["team", r.user && `user:${r.user}`, r.repo && `repo:${r.repo}`, r.agent && `agent:${r.agent}`].filter(Boolean) as string[];
@@ -405,7 +401,7 @@ export class BudgetLedger extends DurableObject<Env> {
     const current = this.window(now).start;
     const open = this.sql.exec<{ window_start: number }>("SELECT DISTINCT window_start FROM counters WHERE window_start < ? AND scope = 'team'", current).toArray();
     for (const { window_start } of open) {
-      const c = this.counter(window_start, "team");
+      const c = this.counters.get(window_start, "team");
       const end = periodWindow(this.readConfig()?.config ?? UNBUDGETED, window_start).end;
       this.sql.exec(
         "INSERT INTO periods (window_start, window_end, spent_micros, spent_tokens, closed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (window_start) DO NOTHING",
