@@ -1,6 +1,7 @@
 // Unit tests for the audit hash chain (workers/src/domain/audit/chain.ts): canonical JSON,
 // sealing, and the verifier's answer to every kind of tampering: a changed field, a
 // removed or reordered event, and verification split across pages.
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   ChainVerifier,
@@ -76,6 +77,17 @@ function flipChar(s: string, at = Math.floor(s.length / 2)): string {
   const c = s[at] === "a" ? "b" : "a";
   return s.slice(0, at) + c + s.slice(at + 1);
 }
+
+describe("sha256Hex", () => {
+  it("is the SHA-256 of the text's UTF-8 bytes, for ASCII, empty, multi-byte and astral text, call after call", () => {
+    expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(sha256Hex("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    // One encoder serves every call: a long text, then a short one, must not see the other's bytes.
+    for (const text of ["é ü ß", "a".repeat(10_000), "日本語", "🙂 emoji", "x", '{"k":"\u0000"}']) {
+      expect(sha256Hex(text)).toBe(createHash("sha256").update(text, "utf8").digest("hex"));
+    }
+  });
+});
 
 describe("canonicalJson", () => {
   const cases: Array<{ name: string; value: unknown; expected: string }> = [

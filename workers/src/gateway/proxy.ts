@@ -112,7 +112,9 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
     }, orgHeld);
   };
 
-  const url = new URL(c.req.url);
+  // The query string as the caller sent it (?beta=true), without parsing the URL again.
+  const queryAt = c.req.url.indexOf("?");
+  const search = queryAt === -1 || queryAt === c.req.url.length - 1 ? "" : c.req.url.slice(queryAt);
   // Plain objects for header sets: fetch and Response copy them into their own Headers
   // anyway, and every Headers object is one more for the isolate's GC to destroy.
   const headers: Record<string, string> = { "content-type": "application/json", ...spec.authHeaders(apiKey) };
@@ -122,7 +124,7 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   }
   let upstream: Response;
   try {
-    upstream = await fetch(`${spec.baseUrl(c.env).replace(/\/$/, "")}${spec.path}${url.search}`, {
+    upstream = await fetch(`${spec.baseUrl(c.env).replace(/\/$/, "")}${spec.path}${search}`, {
       method: "POST",
       headers,
       body: JSON.stringify(spec.upstreamBody(body)),

@@ -3,7 +3,7 @@
 // its content plus the previous hash, so changing, removing or reordering any stored event
 // breaks every hash after it. Used by the AuditChain Durable Object and GET /v1/audit/verify.
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -40,7 +40,12 @@ export interface ChainHead {
   hash: string;
 }
 
-export const sha256Hex = (text: string): string => bytesToHex(sha256(utf8ToBytes(text)));
+// One encoder for every hash: noble's utf8ToBytes makes a TextEncoder (a runtime object the
+// Worker's GC only frees in a full collection) and a second copy of the bytes on each call,
+// and the gateway hashes four times per model call (key, request, decision details, event).
+const UTF8 = new TextEncoder();
+
+export const sha256Hex = (text: string): string => bytesToHex(sha256(UTF8.encode(text)));
 
 /** UTF-8 bytes of `text` (as TextEncoder would write it), without encoding it: surrogate pairs are 4 bytes, other code units 1 to 3. */
 export function utf8ByteLength(text: string): number {
