@@ -46,6 +46,8 @@ const HELP = `Usage: node bench/gateway.mjs [options]   (or: npm run bench:gatew
                         of them reach the gateway in the same millisecond, every cycle
   --selfhost            serve with scripts/selfhost.mjs (npm run build, then the bundle on
                         workerd through Miniflare: no wrangler dev proxy) instead of wrangler dev
+  --v8-flags <flags>    with --selfhost: the V8 flags workerd runs with (scripts/selfhost.mjs --v8-flags;
+                        default: its own, printed at the start; "" = V8's defaults)
   --port <n>            port for wrangler dev                 (env BENCH_GATEWAY_PORT, default 8798)
   --json <file>         also write the results as JSON to <file>
   --quiet-wait <s>      before each measured run, wait up to <s> for other workerd processes
@@ -67,6 +69,7 @@ function parseOptions(argv) {
       "upstream-ms": { type: "string", default: process.env.BENCH_UPSTREAM_MS ?? "0" },
       "upstream-jitter-ms": { type: "string", default: process.env.BENCH_UPSTREAM_JITTER_MS ?? "0" },
       selfhost: { type: "boolean", default: false },
+      "v8-flags": { type: "string" },
       port: { type: "string", default: process.env.BENCH_GATEWAY_PORT ?? "8798" },
       json: { type: "string" },
       "quiet-wait": { type: "string", default: process.env.BENCH_QUIET_WAIT ?? "120" },
@@ -92,6 +95,7 @@ function parseOptions(argv) {
     upstreamMs: num("upstream-ms", f["upstream-ms"]),
     upstreamJitterMs: num("upstream-jitter-ms", f["upstream-jitter-ms"]),
     selfhost: f.selfhost,
+    v8Flags: f["v8-flags"],
     port: num("port", f.port),
     json: f.json,
     quietWait: num("quiet-wait", f["quiet-wait"]),
@@ -99,6 +103,7 @@ function parseOptions(argv) {
   if (!Number.isInteger(opts.connections) || opts.connections < 1) throw new Error("--connections must be a positive integer");
   if (!(opts.duration >= 1)) throw new Error("--duration must be at least 1 second");
   if (opts.upstreamJitterMs > opts.upstreamMs) throw new Error("--upstream-jitter-ms cannot exceed --upstream-ms");
+  if (opts.v8Flags !== undefined && !opts.selfhost) throw new Error("--v8-flags needs --selfhost (wrangler dev runs workerd with V8's defaults)");
   return opts;
 }
 
@@ -182,7 +187,7 @@ let dev = null;
 function startServer(fakeUrl) {
   // A fresh sealing key per run.
   const vars = { ANTHROPIC_BASE_URL: fakeUrl, OPENAI_BASE_URL: fakeUrl, SECRETS_KEY: randomBytes(32).toString("base64") };
-  dev = createDevServer({ host: HOST, port: opts.port, stateDir: STATE_DIR, logFile: LOG_FILE, env, vars, selfhost: opts.selfhost });
+  dev = createDevServer({ host: HOST, port: opts.port, stateDir: STATE_DIR, logFile: LOG_FILE, env, vars, selfhost: opts.selfhost, selfhostArgs: opts.v8Flags === undefined ? [] : ["--v8-flags", opts.v8Flags] });
   return dev.start();
 }
 
@@ -405,6 +410,11 @@ async function main() {
   }
   applyMigrations();
   await startServer(fakeUrl);
+  if (opts.selfhost) {
+    // What the server says it runs with (scripts/selfhost.mjs's start line).
+    const flags = /V8 flags: (.*)$/m.exec(readFileSync(LOG_FILE, "utf8"))?.[1] ?? "(not reported)";
+    console.log(`workerd's V8 flags: ${flags}`);
+  }
 
   // Set up: an org whose owner leads its only team; the fake's key as the org's anthropic key;
   // a budget no run comes near (1e12 micro-dollars = $1,000,000 a month).

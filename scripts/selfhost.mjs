@@ -6,10 +6,18 @@
 //   node scripts/selfhost.mjs --data /var/lib/sysop --host 0.0.0.0 --port 8787 \
 //        --issuer https://sysop.internal.example --client-ip-header x-real-ip
 import { readFileSync, readdirSync, existsSync } from "node:fs";
+import workerd from "workerd";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Miniflare } from "miniflare";
 import { root } from "./env.mjs";
+import { parseV8Flags } from "./workerd-v8-flags.mjs";
+
+// V8 sizes the young generation from the machine's RAM unless told (32 MB semi-spaces on a
+// 24 GiB host): scavenges then come every few seconds and pause every call in flight for
+// 10-20 ms. Small semi-spaces, nearer what an isolate gets on Cloudflare, make them short
+// (bench/RESULTS.md). `--v8-flags ""` runs workerd with V8's defaults.
+const DEFAULT_V8_FLAGS = "--max-semi-space-size=4";
 
 const { values: opts } = parseArgs({
   options: {
@@ -22,12 +30,34 @@ const { values: opts } = parseArgs({
     // The header the TLS-terminating proxy in front sets to the caller's address (nginx:
     // `proxy_set_header X-Real-IP $remote_addr;`): the evidence log trusts that one only.
     "client-ip-header": { type: "string", default: process.env.CLIENT_IP_HEADER ?? "x-real-ip" },
+    "v8-flags": { type: "string", default: process.env.SYSOP_V8_FLAGS ?? DEFAULT_V8_FLAGS },
   },
 });
 
 if (!/^[A-Za-z0-9-]+$/.test(opts["client-ip-header"])) {
   console.error(`--client-ip-header must be a header name, not ${JSON.stringify(opts["client-ip-header"])}`);
   process.exit(1);
+}
+let v8Flags;
+try {
+  v8Flags = parseV8Flags(opts["v8-flags"]);
+} catch (err) {
+  console.error(`--v8-flags: ${err.message}`);
+  process.exit(1);
+}
+if (v8Flags.length > 0 && process.platform === "win32") {
+  // The wrapper is a POSIX shell script.
+  console.warn("--v8-flags: not supported on Windows; workerd runs with V8's defaults");
+  v8Flags = [];
+}
+if (v8Flags.length > 0) {
+  // Miniflare has no option for workerd's v8Flags: it runs this wrapper instead, which adds
+  // them to the config and execs the real binary (or the one MINIFLARE_WORKERD_PATH named).
+  const wrapper = path.join(root, "scripts/workerd-v8-flags.sh");
+  if (process.env.MINIFLARE_WORKERD_PATH !== wrapper) process.env.SYSOP_WORKERD_BIN = process.env.MINIFLARE_WORKERD_PATH ?? workerd.default;
+  process.env.SYSOP_V8_FLAGS = v8Flags.join(" ");
+  process.env.SYSOP_NODE = process.execPath;
+  process.env.MINIFLARE_WORKERD_PATH = wrapper;
 }
 if (!existsSync(opts.script)) {
   console.error(`No bundle at ${opts.script}: run \`npm run build\` first.`);
@@ -100,5 +130,5 @@ const mf = new Miniflare({
 });
 await mf.ready;
 const url = await mf.unsafeGetDirectURL();
-console.log(`sysop (self-hosted workerd) on ${url} — data in ${opts.data}; caller addresses from ${opts["client-ip-header"]}`);
+console.log(`sysop (self-hosted workerd) on ${url} — data in ${opts.data}; caller addresses from ${opts["client-ip-header"]}; V8 flags: ${v8Flags.join(" ") || "(none)"}`);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => mf.dispose().then(() => process.exit(0)));

@@ -15,7 +15,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * dist/ on workerd through Miniflare, no wrangler in between; it applies its own migrations;
  * `vars` go in its environment).
  */
-export function createDevServer({ host, port, stateDir, logFile, env, vars = {}, selfhost = false }) {
+export function createDevServer({ host, port, stateDir, logFile, env, vars = {}, selfhost = false, selfhostArgs = [] }) {
   /** @type {import("node:child_process").ChildProcess | null} */
   let child = null;
   let exited = false;
@@ -76,7 +76,7 @@ export function createDevServer({ host, port, stateDir, logFile, env, vars = {},
       // detached: the child calls setsid(), so it leads a new process group (pgid = pid) that
       // holds wrangler and workerd and that we can signal as a whole with kill(-pgid).
       child = selfhost
-        ? spawn(process.execPath, [path.join(root, "scripts/selfhost.mjs"), "--data", path.join(root, stateDir), "--host", host, "--port", String(port)], {
+        ? spawn(process.execPath, [path.join(root, "scripts/selfhost.mjs"), "--data", path.join(root, stateDir), "--host", host, "--port", String(port), ...selfhostArgs], {
             cwd: root,
             env: { ...env, ...vars },
             detached: true,
