@@ -46,8 +46,8 @@ const HELP = `Usage: node bench/gateway.mjs [options]   (or: npm run bench:gatew
                         of them reach the gateway in the same millisecond, every cycle
   --selfhost            serve with scripts/selfhost.mjs (npm run build, then the bundle on
                         workerd through Miniflare: no wrangler dev proxy) instead of wrangler dev
-  --v8-flags <flags>    with --selfhost: the V8 flags workerd runs with (scripts/selfhost.mjs --v8-flags;
-                        default: its own, printed at the start; "" = V8's defaults)
+  --v8-flags=<flags>    with --selfhost: the V8 flags workerd runs with (scripts/selfhost.mjs --v8-flags;
+                        default: its own, printed at the start; --v8-flags= for V8's defaults)
   --port <n>            port for wrangler dev                 (env BENCH_GATEWAY_PORT, default 8798)
   --json <file>         also write the results as JSON to <file>
   --quiet-wait <s>      before each measured run, wait up to <s> for other workerd processes
@@ -187,7 +187,7 @@ let dev = null;
 function startServer(fakeUrl) {
   // A fresh sealing key per run.
   const vars = { ANTHROPIC_BASE_URL: fakeUrl, OPENAI_BASE_URL: fakeUrl, SECRETS_KEY: randomBytes(32).toString("base64") };
-  dev = createDevServer({ host: HOST, port: opts.port, stateDir: STATE_DIR, logFile: LOG_FILE, env, vars, selfhost: opts.selfhost, selfhostArgs: opts.v8Flags === undefined ? [] : ["--v8-flags", opts.v8Flags] });
+  dev = createDevServer({ host: HOST, port: opts.port, stateDir: STATE_DIR, logFile: LOG_FILE, env, vars, selfhost: opts.selfhost, selfhostArgs: opts.v8Flags === undefined ? [] : [`--v8-flags=${opts.v8Flags}`] });
   return dev.start();
 }
 
