@@ -16,7 +16,7 @@ import { parseV8Flags } from "./workerd-v8-flags.mjs";
 
 // V8 sizes the young generation from the machine's RAM unless told (32 MB semi-spaces on a
 // 24 GiB host): scavenges then come every few seconds and pause every call in flight for
-// 10-20 ms. With 4 MB they take under 5 ms, and workerd spends less CPU per request
+// 10-20 ms. With 4 MB they take under 5 ms; full collections come more often instead
 // (bench/RESULTS.md). `--v8-flags=` runs workerd with V8's defaults (the = form: a value
 // that starts with a dash needs it).
 const DEFAULT_V8_FLAGS = "--max-semi-space-size=4";
