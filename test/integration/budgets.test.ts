@@ -100,6 +100,14 @@ describe("budget ledger", () => {
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 200)).toHaveLength(49);
     expect((await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body.held_micros).toBe(300_000);
+    // A retry answers its first hold even when that hold would no longer fit beside the others.
+    const big = await reserve(org.key, { team_id: org.teamId, estimate_micros: 600_000 }, "big-key");
+    expect(big.status).toBe(201);
+    const retried = await reserve(org.key, { team_id: org.teamId, estimate_micros: 600_000 }, "big-key");
+    expect(retried.status).toBe(200);
+    expect((await retried.json<any>()).id).toBe((await big.json<any>()).id);
+    await expectProblem(await reserve(org.key, { team_id: org.teamId, estimate_micros: 600_000 }, "another-key"), 402);
+    expect((await callJson({ path: `/v1/teams/${org.teamId}/budget`, key: org.key }, 200)).body.held_micros).toBe(900_000);
   });
 
   it("refuses with 402 saying what is left and when the period resets; caps apply per user", async () => {
