@@ -36,27 +36,38 @@ function writeListPointer(seg, at, target, elementSize, count) {
   seg.writeUInt32LE((elementSize | (count << 3)) >>> 0, at * WORD + 4);
 }
 
+/** Where a list pointer at word `at` points (same segment): the inverse of writeListPointer. */
+const listTarget = (seg, at) => at + 1 + (seg.readInt32LE(at * WORD) >> 2);
+const listCount = (seg, at) => seg.readUInt32LE(at * WORD + 4) >>> 3;
+
 /**
- * The message with `flags` as Config.v8Flags. Throws when the message is not a Config whose
- * root struct is in segment 0 with room for the v8Flags pointer, or when flags are already set.
+ * The parts of a Config message both directions need: its segment table, segment 0 and the
+ * word of segment 0 holding the v8Flags pointer. Throws when the message is not a Config whose
+ * root struct is in segment 0 with room for that pointer.
  */
-export function withV8Flags(message, flags) {
-  if (flags.length === 0) return message;
+function configLayout(message) {
   if (message.length < WORD) throw new Error("the config message is empty");
   const segmentCount = message.readUInt32LE(0) + 1;
   const tableBytes = Math.ceil((4 + 4 * segmentCount) / WORD) * WORD;
   const sizes = Array.from({ length: segmentCount }, (_, i) => message.readUInt32LE(4 + 4 * i));
   const bodyBytes = sizes.reduce((a, b) => a + b, 0) * WORD;
   if (message.length !== tableBytes + bodyBytes) throw new Error("the config message's segment table does not match its length");
-
   const seg0 = message.subarray(tableBytes, tableBytes + sizes[0] * WORD);
   const rootLow = seg0.readInt32LE(0);
   if ((rootLow & 3) !== 0) throw new Error("the config's root pointer is not a struct pointer in segment 0");
-  const structStart = 1 + (rootLow >> 2);
   const dataWords = seg0.readUInt16LE(4);
   const pointerCount = seg0.readUInt16LE(6);
   if (pointerCount <= V8_FLAGS_POINTER) throw new Error("the config's root struct has no v8Flags pointer");
-  const slot = structStart + dataWords + V8_FLAGS_POINTER;
+  return { segmentCount, tableBytes, sizes, seg0, slot: 1 + (rootLow >> 2) + dataWords + V8_FLAGS_POINTER };
+}
+
+/**
+ * The message with `flags` as Config.v8Flags. Throws when the message is not as
+ * configLayout() expects, or when flags are already set.
+ */
+export function withV8Flags(message, flags) {
+  if (flags.length === 0) return message;
+  const { segmentCount, tableBytes, sizes, seg0, slot } = configLayout(message);
   if (seg0.readBigUInt64LE(slot * WORD) !== 0n) throw new Error("the config already sets v8Flags");
 
   // Appended to segment 0: the list of text pointers, then each text, word-aligned.
@@ -81,19 +92,13 @@ export function withV8Flags(message, flags) {
 
 /** Reads Config.v8Flags back (tests, and a check before handing the message to workerd). */
 export function v8FlagsOf(message) {
-  const segmentCount = message.readUInt32LE(0) + 1;
-  const tableBytes = Math.ceil((4 + 4 * segmentCount) / WORD) * WORD;
-  const seg0 = message.subarray(tableBytes, tableBytes + message.readUInt32LE(4) * WORD);
-  const rootLow = seg0.readInt32LE(0);
-  const slot = 1 + (rootLow >> 2) + seg0.readUInt16LE(4) + V8_FLAGS_POINTER;
+  const { seg0, slot } = configLayout(message);
   if (seg0.readBigUInt64LE(slot * WORD) === 0n) return [];
-  const listStart = slot + 1 + (seg0.readInt32LE(slot * WORD) >> 2);
-  const count = seg0.readUInt32LE(slot * WORD + 4) >>> 3;
-  return Array.from({ length: count }, (_, i) => {
-    const at = listStart + i;
-    const start = at + 1 + (seg0.readInt32LE(at * WORD) >> 2);
-    const bytes = seg0.readUInt32LE(at * WORD + 4) >>> 3;
-    return seg0.toString("utf8", start * WORD, start * WORD + bytes - 1);
+  const listStart = listTarget(seg0, slot);
+  return Array.from({ length: listCount(seg0, slot) }, (_, i) => {
+    const start = listTarget(seg0, listStart + i);
+    // The text's byte count includes its NUL.
+    return seg0.toString("utf8", start * WORD, start * WORD + listCount(seg0, listStart + i) - 1);
   });
 }
 
