@@ -11,7 +11,7 @@ import { gatewaySettings } from "./settings";
 import { resolvePrice } from "../domain/prices/resolve";
 import { costMicros, estimateMicros, promptTokens } from "../domain/prices/cost";
 import type { TokenUsage } from "../domain/prices/types";
-import { refusalToProblem, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
+import { ledgersOf, refusalToProblem, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
 import { decide } from "../governance/decision-input";
 import { RESPONSE_HEADERS, type ProviderSpec } from "./providers";
 
@@ -75,7 +75,9 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
   if (!apiKey) return fail({ kind: "unavailable", detail: `The org has no ${spec.name} key; an admin sets it with PUT /v1/org/providers/${spec.name}.` });
 
   const outputCap = estimate.maxOutputTokens ?? DEFAULT_OUTPUT_CAP;
-  const reserved = await reserveWithCeiling(c.env, me.orgId, teamId, {
+  // The same two stubs reserve here and settle after the answer has gone out.
+  const ledgers = ledgersOf(c.env, me.orgId, teamId);
+  const reserved = await reserveWithCeiling(ledgers, {
     idempotencyKey: `gw:${c.var.requestId}`,
     micros: estimateMicros(estimate.inputTokens, outputCap, price.price),
     tokens: estimate.inputTokens + outputCap,
@@ -97,10 +99,10 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
     if (finished) return;
     finished = true;
     if (!usage) {
-      await releaseWithCeiling(c.env, me.orgId, teamId, reservationId, orgHeld);
+      await releaseWithCeiling(ledgers, reservationId, orgHeld);
       return;
     }
-    await settleWithCeiling(c.env, me.orgId, teamId, reservationId, { micros: costMicros(usage, price.price), tokens: tokensOf(usage) }, {
+    await settleWithCeiling(ledgers, reservationId, { micros: costMicros(usage, price.price), tokens: tokensOf(usage) }, {
       orgId: me.orgId,
       teamId,
       taskId,

@@ -14,6 +14,14 @@ import { budgetLedger } from "./desk";
 export const orgLedger = (env: Pick<Env, "BUDGET_LEDGER">, orgId: string) => budgetLedger(env, `org:${orgId}`);
 
 /**
+ * The two ledgers one hold touches, addressed once: a caller that reserves and later settles
+ * in the same request passes the same pair, so the request builds two stubs instead of four
+ * (each stub is a handful of runtime objects the isolate's collector must destroy).
+ */
+export type Ledgers = { org: ReturnType<typeof orgLedger>; team: ReturnType<typeof budgetLedger> };
+export const ledgersOf = (env: Pick<Env, "BUDGET_LEDGER">, orgId: string, teamId: string): Ledgers => ({ org: orgLedger(env, orgId), team: budgetLedger(env, teamId) });
+
+/**
  * The org's ledger status. Without a ceiling the ledger holds nothing, so the period's
  * spend (a calendar month) comes from the usage rows instead.
  */
@@ -31,39 +39,34 @@ export async function orgCeilingStatus(env: Env, orgId: string): Promise<LedgerS
  * The team's answer; `orgHeld` says whether the org's ledger holds a part too (false without
  * a ceiling), so a settle or release that knows it can skip asking that ledger.
  */
-export async function reserveWithCeiling(env: Env, orgId: string, teamId: string, req: ReserveRequest): Promise<ReserveResult & { orgHeld?: boolean }> {
+export async function reserveWithCeiling(ledgers: Ledgers, req: ReserveRequest): Promise<ReserveResult & { orgHeld?: boolean }> {
   const [org, team] = await Promise.all([
     // The ceiling is across teams: its holds carry no per-user/repo/agent dimensions.
-    orgLedger(env, orgId).reserveUnderCeiling({ ...req, user: null, repo: null, agent: null }),
-    budgetLedger(env, teamId).reserve(req),
+    ledgers.org.reserveUnderCeiling({ ...req, user: null, repo: null, agent: null }),
+    ledgers.team.reserve(req),
   ]);
   const orgHeld = org.ok && !("noCeiling" in org);
   if (org.ok && team.ok) return { ...team, orgHeld };
-  await Promise.all([
-    orgHeld ? orgLedger(env, orgId).undoByKey(req.idempotencyKey) : null,
-    team.ok ? budgetLedger(env, teamId).undoByKey(req.idempotencyKey) : null,
-  ]);
+  await Promise.all([orgHeld ? ledgers.org.undoByKey(req.idempotencyKey) : null, team.ok ? ledgers.team.undoByKey(req.idempotencyKey) : null]);
   return !org.ok ? org : team;
 }
 
 /** `orgHeld: false` (from reserveWithCeiling) skips the org's ledger: it holds nothing by this key. */
 export async function settleWithCeiling(
-  env: Env,
-  orgId: string,
-  teamId: string,
+  ledgers: Ledgers,
   reservationId: string,
   actual: { micros: number; tokens: number },
   usage: UsageDetails,
   orgHeld = true,
 ) {
-  const result = await budgetLedger(env, teamId).settle(reservationId, actual, usage);
-  if (result.ok && orgHeld) await orgLedger(env, orgId).settleByKey(result.reservation.idempotencyKey, actual);
+  const result = await ledgers.team.settle(reservationId, actual, usage);
+  if (result.ok && orgHeld) await ledgers.org.settleByKey(result.reservation.idempotencyKey, actual);
   return result;
 }
 
-export async function releaseWithCeiling(env: Env, orgId: string, teamId: string, reservationId: string, orgHeld = true) {
-  const result = await budgetLedger(env, teamId).release(reservationId);
-  if (result.ok && orgHeld) await orgLedger(env, orgId).releaseByKey(result.reservation.idempotencyKey);
+export async function releaseWithCeiling(ledgers: Ledgers, reservationId: string, orgHeld = true) {
+  const result = await ledgers.team.release(reservationId);
+  if (result.ok && orgHeld) await ledgers.org.releaseByKey(result.reservation.idempotencyKey);
   return result;
 }
 

@@ -13,7 +13,7 @@ import type { JobOutcome, TaskStatus } from "../domain/tasks/types";
 import { resolvePrice } from "../domain/prices/resolve";
 import { costMicros, estimateMicros } from "../domain/prices/cost";
 import { gatewaySettings } from "../gateway/settings";
-import { releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "./budget";
+import { ledgersOf, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "./budget";
 import { runnerBridge } from "./desk";
 import { newId } from "../domain/identity/ids";
 import type { Approval } from "../domain/approvals/approval";
@@ -78,7 +78,7 @@ async function settleTaskBudget(env: Env, task: TaskRow): Promise<void> {
   if (!task.reservationId) return;
   const used = task.outcome?.tokens_used;
   if (!used || used.input + used.output === 0) {
-    await releaseWithCeiling(env, task.orgId, task.teamId, task.reservationId);
+    await releaseWithCeiling(ledgersOf(env, task.orgId, task.teamId), task.reservationId);
     return;
   }
   const model = used.model ?? task.model;
@@ -88,7 +88,7 @@ async function settleTaskBudget(env: Env, task: TaskRow): Promise<void> {
   // A model without a price is charged at the task's own model's price: never a silent zero.
   const fallback = resolvePrice(task.model, settings.overrides, settings.defaultPrice);
   const micros = price.ok ? costMicros(usage, price.price) : fallback.ok ? costMicros(usage, fallback.price) : 0;
-  await settleWithCeiling(env, task.orgId, task.teamId, task.reservationId, { micros, tokens: used.input + used.output }, {
+  await settleWithCeiling(ledgersOf(env, task.orgId, task.teamId), task.reservationId, { micros, tokens: used.input + used.output }, {
     orgId: task.orgId,
     teamId: task.teamId,
     taskId: task.id,
@@ -109,7 +109,8 @@ export async function dispatchTask(env: Env, task: TaskRow, actor = SYSTEM_ACTOR
   const price = resolvePrice(task.model, settings.overrides, settings.defaultPrice);
   // Sized as if every estimated token were output, the dearer kind: the hold covers the task.
   const micros = price.ok ? estimateMicros(0, task.estimatedTokens, price.price) : 0;
-  const reserved = await reserveWithCeiling(env, task.orgId, task.teamId, {
+  const ledgers = ledgersOf(env, task.orgId, task.teamId);
+  const reserved = await reserveWithCeiling(ledgers, {
     idempotencyKey: `task:${task.id}`,
     micros,
     tokens: task.estimatedTokens,
@@ -136,7 +137,7 @@ export async function dispatchTask(env: Env, task: TaskRow, actor = SYSTEM_ACTOR
   });
   if (!queued) {
     // Someone else moved it (a cancel, say): the hold is not needed.
-    await releaseWithCeiling(env, task.orgId, task.teamId, reserved.reservation.id);
+    await releaseWithCeiling(ledgers, reserved.reservation.id);
     return null;
   }
   await runnerBridge(env, task.poolId).enqueue(jobFor(queued));

@@ -17,7 +17,7 @@ import { sha256Hex } from "../domain/audit/chain";
 import type { ApprovalSettings } from "../domain/approvals/settings";
 import { credentialKeyId } from "../auth/principal";
 import { ApprovalView, approvalView } from "./approval-views";
-import { orgCeilingStatus, orgLedger, refusalToProblem, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
+import { ledgersOf, orgCeilingStatus, orgLedger, refusalToProblem, releaseWithCeiling, reserveWithCeiling, settleWithCeiling } from "../governance/budget";
 import { notifyTeam } from "../integrations/slack/notify";
 import type { LedgerConfig, LedgerStatus, Reservation } from "../../../durable-objects/budget-ledger-types";
 import { defineRoute, json, jsonBody, TeamId, TeamIdParams, Timestamp } from "./common";
@@ -261,7 +261,7 @@ export const budgetRoutes = newRouter()
     const key = c.req.header("idempotency-key") ?? b.idempotency_key;
     if (!key) fail({ kind: "validation", detail: "Invalid header.idempotency-key.", issues: [{ path: "header.idempotency-key", message: "send an Idempotency-Key header (or idempotency_key)", code: "required" }] });
     const team = await findTeam(database(c.env), me.orgId, b.team_id);
-    const result = await reserveWithCeiling(c.env, team.orgId, team.id, {
+    const result = await reserveWithCeiling(ledgersOf(c.env, team.orgId, team.id), {
       // Keys are per principal: one caller's retry can never collide with another's.
       idempotencyKey: `${me.id}:${key}`,
       micros: b.estimate_micros,
@@ -280,7 +280,7 @@ export const budgetRoutes = newRouter()
     const b = c.req.valid("json");
     const team = await findTeam(database(c.env), c.var.principal.orgId, b.team_id);
     await ownReservation(c, team.id, b.reservation_id);
-    const result = await settleWithCeiling(c.env, team.orgId, team.id, b.reservation_id, { micros: b.actual_micros, tokens: b.actual_tokens }, {
+    const result = await settleWithCeiling(ledgersOf(c.env, team.orgId, team.id), b.reservation_id, { micros: b.actual_micros, tokens: b.actual_tokens }, {
       orgId: team.orgId,
       teamId: team.id,
       taskId: b.task_id ?? null,
@@ -343,7 +343,7 @@ export const budgetRoutes = newRouter()
     const b = c.req.valid("json");
     const team = await findTeam(database(c.env), c.var.principal.orgId, b.team_id);
     await ownReservation(c, team.id, b.reservation_id);
-    const result = await releaseWithCeiling(c.env, team.orgId, team.id, b.reservation_id);
+    const result = await releaseWithCeiling(ledgersOf(c.env, team.orgId, team.id), b.reservation_id);
     if (!result.ok) return result.reason === "not_found" ? notFound("reservation") : conflict("The reservation is settled; it can no longer be released.");
     return c.json(reservationView(team.id, result.reservation), 200);
   });
