@@ -5,7 +5,7 @@
 //   npm run build                      # bundles to dist/ (wrangler deploy --dry-run)
 //   node scripts/selfhost.mjs --data /var/lib/sysop --host 0.0.0.0 --port 8787 \
 //        --issuer https://sysop.internal.example --client-ip-header x-real-ip \
-//        [--v8-flags="--max-semi-space-size=4"]
+//        [--v8-flags="--max-semi-space-size=4 --heap-growing-percent=300"]
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -16,10 +16,14 @@ import { parseV8Flags } from "./workerd-v8-flags.mjs";
 
 // V8 sizes the young generation from the machine's RAM unless told (32 MB semi-spaces on a
 // 24 GiB host): scavenges then come every few seconds and pause every call in flight for
-// 10-20 ms. With 4 MB they take under 5 ms; full collections come more often instead
-// (bench/RESULTS.md). `--v8-flags=` runs workerd with V8's defaults (the = form: a value
-// that starts with a dash needs it).
-const DEFAULT_V8_FLAGS = "--max-semi-space-size=4";
+// 10-20 ms. With 4 MB they take under 5 ms; more objects reach the old generation instead.
+// workerd turns incremental marking off, so every full collection stops the thread, and the
+// runtime objects it found dead are then destroyed on that thread too: each costs calls in
+// flight 30-60 ms, whatever the heap's size. Letting the old generation grow to 4x what was
+// live (not V8's ~1.3x for a small heap) makes them a third as frequent (bench/RESULTS.md).
+// `--v8-flags=` runs workerd with V8's defaults (the = form: a value that starts with a dash
+// needs it).
+const DEFAULT_V8_FLAGS = "--max-semi-space-size=4 --heap-growing-percent=300";
 
 const { values: opts } = parseArgs({
   options: {
