@@ -48,6 +48,9 @@ const HELP = `Usage: node bench/gateway.mjs [options]   (or: npm run bench:gatew
                         workerd through Miniflare: no wrangler dev proxy) instead of wrangler dev
   --v8-flags=<flags>    with --selfhost: the V8 flags workerd runs with (scripts/selfhost.mjs --v8-flags;
                         default: its own, printed at the start; --v8-flags= for V8's defaults)
+  --state-dir <dir>     keep the server's D1, Durable Object and R2 files in <dir>/sysop-bench-gateway
+                        (made afresh; env BENCH_STATE_DIR; default .wrangler/bench-gateway-state): every
+                        ledger commit is an fsync there, on the one thread, so the disk under it counts
   --port <n>            port for wrangler dev                 (env BENCH_GATEWAY_PORT, default 8798)
   --json <file>         also write the results as JSON to <file>
   --quiet-wait <s>      before each measured run, wait up to <s> for other workerd processes
@@ -70,6 +73,7 @@ function parseOptions(argv) {
       "upstream-jitter-ms": { type: "string", default: process.env.BENCH_UPSTREAM_JITTER_MS ?? "0" },
       selfhost: { type: "boolean", default: false },
       "v8-flags": { type: "string" },
+      "state-dir": { type: "string", default: process.env.BENCH_STATE_DIR },
       port: { type: "string", default: process.env.BENCH_GATEWAY_PORT ?? "8798" },
       json: { type: "string" },
       "quiet-wait": { type: "string", default: process.env.BENCH_QUIET_WAIT ?? "120" },
@@ -96,6 +100,8 @@ function parseOptions(argv) {
     upstreamJitterMs: num("upstream-jitter-ms", f["upstream-jitter-ms"]),
     selfhost: f.selfhost,
     v8Flags: f["v8-flags"],
+    // A directory of the caller's: the run deletes and remakes only its own subdirectory in it.
+    stateDir: f["state-dir"] ? path.join(path.resolve(f["state-dir"]), "sysop-bench-gateway") : path.join(root, ".wrangler/bench-gateway-state"),
     port: num("port", f.port),
     json: f.json,
     quietWait: num("quiet-wait", f["quiet-wait"]),
@@ -121,7 +127,7 @@ const TARGET_ADDED_P99_MS = 15;
 
 const HOST = "127.0.0.1";
 const BASE = `http://${HOST}:${opts.port}`;
-const STATE_DIR = ".wrangler/bench-gateway-state"; // relative to the repo root (wrangler's cwd)
+const STATE_DIR = opts.stateDir;
 const LOG_FILE = path.join(root, ".wrangler/bench-logs/wrangler-dev-gateway.log");
 const env = { ...wranglerEnv, CI: "1" };
 const MODEL = "claude-sonnet-4-5";
@@ -383,6 +389,14 @@ function serverLogSummary() {
   return { errorLines: bad.length, kinds: [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([line, n]) => ({ n, line })) };
 }
 
+/** The file system a path is on (its nearest existing ancestor's), by `stat -f`; "?" where that is missing. */
+function fileSystemOf(dir) {
+  let at = dir;
+  while (!existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  const r = spawnSync("stat", ["-f", "-c", "%T", at], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : "?";
+}
+
 const ms = (v) => (Number.isFinite(v) ? v.toFixed(2) : "n/a");
 const signed = (v) => (v >= 0 ? "+" : "") + v.toFixed(2);
 
@@ -397,6 +411,7 @@ async function main() {
       `, served by ${opts.selfhost ? "scripts/selfhost.mjs (workerd through Miniflare)" : "wrangler dev"}`,
   );
   console.log(`node ${facts.node}, ${facts.cpus} CPUs (${facts.cpuModel}), ${facts.memGiB} GiB, ${facts.os}, wrangler ${facts.wrangler}, autocannon ${facts.autocannon}`);
+  console.log(`server data in ${STATE_DIR} (${fileSystemOf(STATE_DIR)}): each ledger commit is an fsync there`);
   if (facts.git) console.log(`commit ${facts.git.commit}${facts.git.dirty ? `, plus ${facts.git.dirty} uncommitted change(s) under workers/, durable-objects/, d1-migrations/ or wrangler.toml` : ", Worker sources clean"}`);
   console.log(`load average (1 min) before start: ${facts.loadavg1m}; other workerd processes running: ${facts.otherWorkerd}` + (facts.otherWorkerd > 0 ? "  <- figures will be lower" : "") + "\n");
 

@@ -53,7 +53,7 @@ export function createDevServer({ host, port, stateDir, logFile, env, vars = {},
     },
 
     applyMigrations({ keepState = false } = {}) {
-      if (!keepState) rmSync(path.join(root, stateDir), { recursive: true, force: true });
+      if (!keepState) rmSync(path.resolve(root, stateDir), { recursive: true, force: true });
       if (selfhost) return; // scripts/selfhost.mjs applies them when it starts
       const t0 = Date.now();
       const r = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { cwd: root, env, encoding: "utf8" });
@@ -76,7 +76,7 @@ export function createDevServer({ host, port, stateDir, logFile, env, vars = {},
       // detached: the child calls setsid(), so it leads a new process group (pgid = pid) that
       // holds wrangler and workerd and that we can signal as a whole with kill(-pgid).
       child = selfhost
-        ? spawn(process.execPath, [path.join(root, "scripts/selfhost.mjs"), "--data", path.join(root, stateDir), "--host", host, "--port", String(port), ...selfhostArgs], {
+        ? spawn(process.execPath, [path.join(root, "scripts/selfhost.mjs"), "--data", path.resolve(root, stateDir), "--host", host, "--port", String(port), ...selfhostArgs], {
             cwd: root,
             env: { ...env, ...vars },
             detached: true,
