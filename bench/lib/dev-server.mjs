@@ -20,6 +20,8 @@ export function createDevServer({ host, port, stateDir, logFile, env, vars = {},
   let child = null;
   let exited = false;
   const what = selfhost ? "scripts/selfhost.mjs" : "wrangler dev";
+  // stateDir is relative to the repo root (wrangler's cwd) or absolute (bench:gateway --state-dir).
+  const dataDir = path.resolve(root, stateDir);
 
   const signal = (sig) => {
     if (!child || exited) return;
@@ -53,7 +55,7 @@ export function createDevServer({ host, port, stateDir, logFile, env, vars = {},
     },
 
     applyMigrations({ keepState = false } = {}) {
-      if (!keepState) rmSync(path.resolve(root, stateDir), { recursive: true, force: true });
+      if (!keepState) rmSync(dataDir, { recursive: true, force: true });
       if (selfhost) return; // scripts/selfhost.mjs applies them when it starts
       const t0 = Date.now();
       const r = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { cwd: root, env, encoding: "utf8" });
@@ -76,7 +78,7 @@ export function createDevServer({ host, port, stateDir, logFile, env, vars = {},
       // detached: the child calls setsid(), so it leads a new process group (pgid = pid) that
       // holds wrangler and workerd and that we can signal as a whole with kill(-pgid).
       child = selfhost
-        ? spawn(process.execPath, [path.join(root, "scripts/selfhost.mjs"), "--data", path.resolve(root, stateDir), "--host", host, "--port", String(port), ...selfhostArgs], {
+        ? spawn(process.execPath, [path.join(root, "scripts/selfhost.mjs"), "--data", dataDir, "--host", host, "--port", String(port), ...selfhostArgs], {
             cwd: root,
             env: { ...env, ...vars },
             detached: true,
