@@ -18,6 +18,14 @@ import { RESPONSE_HEADERS, type ProviderSpec } from "./providers";
 /** When a request sets no output cap, reserve for this many output tokens. */
 const DEFAULT_OUTPUT_CAP = 4_096;
 const RESERVATION_TTL_SECONDS = 900;
+/**
+ * How long a settle waits after the answer is complete. A settle is an RPC to the team's ledger
+ * and a commit that syncs its file on the same thread that is still writing the answer's last
+ * bytes to the client; run at once, it delays them (bench/RESULTS.md: ~1 ms at the streaming p50).
+ * The hold covers the call until the settle lands, so waiting costs the budget nothing.
+ */
+const SETTLE_AFTER_MS = 5;
+const afterDelivery = () => new Promise<void>((resolve) => setTimeout(resolve, SETTLE_AFTER_MS));
 
 const tokensOf = (u: TokenUsage) => promptTokens(u) + u.output;
 
@@ -160,10 +168,11 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
     }
     // A 200 without readable usage is charged what was reserved: never a silent zero.
     // Settled after the answer goes out; the hold covers it until then.
+    const billed = usage ?? { input: estimate.inputTokens, output: outputCap, cache_read: 0, cache_write: 0 };
     c.executionCtx.waitUntil(
-      settle(usage ?? { input: estimate.inputTokens, output: outputCap, cache_read: 0, cache_write: 0 }).catch((err) =>
-        console.error(JSON.stringify({ level: "error", msg: "settle failed", reservationId, error: String(err) })),
-      ),
+      afterDelivery()
+        .then(() => settle(billed))
+        .catch((err) => console.error(JSON.stringify({ level: "error", msg: "settle failed", reservationId, error: String(err) }))),
     );
     return new Response(text, { status: upstream.status, headers: out });
   }
@@ -182,6 +191,7 @@ export async function proxy(c: Context<AppEnv>, spec: ProviderSpec): Promise<Res
     }
   })()
     .catch(() => undefined)
+    .then(afterDelivery)
     .then(() => settle(meter.billableUsage()))
     .catch((err) => console.error(JSON.stringify({ level: "error", msg: "settle failed", reservationId, error: String(err) })));
   c.executionCtx.waitUntil(metered);
