@@ -506,26 +506,26 @@ async function main() {
   console.log("\nAdded by the gateway (gateway minus direct):");
   for (const cmp of comparisons) {
     const kind = cmp.stream ? "streaming (time to last byte)" : "JSON";
-    const p50ok = cmp.addedP50 <= TARGET_ADDED_P50_MS;
-    const p99ok = cmp.addedP99 <= TARGET_ADDED_P99_MS;
-    console.log(
-      `  ${kind}, ${cmp.connections} conn: p50 ${signed(cmp.addedP50)} ms (target <= ${TARGET_ADDED_P50_MS}): ${p50ok ? "PASS" : "FAIL"};` +
-        ` p99 ${signed(cmp.addedP99)} ms (target <= ${TARGET_ADDED_P99_MS}): ${p99ok ? "PASS" : "FAIL"}`,
-    );
+    const verdict = (p50, p99) =>
+      `p50 ${signed(p50)} ms (target <= ${TARGET_ADDED_P50_MS}): ${p50 <= TARGET_ADDED_P50_MS ? "PASS" : "FAIL"}; p99 ${signed(p99)} ms (target <= ${TARGET_ADDED_P99_MS}): ${p99 <= TARGET_ADDED_P99_MS ? "PASS" : "FAIL"}`;
     const f = floors[cmp.connections];
-    console.log(`    of which the server's floor (GET /healthz, no storage): p50 ${ms(f.p50)} ms, p99 ${ms(f.p99)} ms; beyond it: p50 ${signed(cmp.addedP50 - f.p50)} ms, p99 ${signed(cmp.addedP99 - f.p99)} ms`);
+    // The verdict is on each call's latency minus the model's own (drawn) time when the fake
+    // reports it: with a jittered upstream, the plain percentiles of two separate runs differ
+    // by the jitter's sampling noise (several ms either way), which is not the gateway's.
+    const judged = cmp.paired ?? { addedP50: cmp.addedP50, addedP99: cmp.addedP99 };
+    console.log(`  ${kind}, ${cmp.connections} conn: ${verdict(judged.addedP50, judged.addedP99)}${cmp.paired ? ` (per call, n ${cmp.gateway.beyondModel.n})` : ""}`);
     if (cmp.paired) {
-      // The same comparison on each call's latency minus the model's own (drawn) time: with a
-      // jittered upstream the plain percentiles carry the jitter's sampling noise, these do not.
       const d = cmp.direct.beyondModel;
       const g = cmp.gateway.beyondModel;
-      console.log(
-        `    per call, latency minus the fake's own wait: direct p50 ${ms(d.p50)} / p99 ${ms(d.p99)} ms, gateway p50 ${ms(g.p50)} / p99 ${ms(g.p99)} ms;` +
-          ` added p50 ${signed(cmp.paired.addedP50)} ms: ${cmp.paired.addedP50 <= TARGET_ADDED_P50_MS ? "PASS" : "FAIL"}, p99 ${signed(cmp.paired.addedP99)} ms: ${cmp.paired.addedP99 <= TARGET_ADDED_P99_MS ? "PASS" : "FAIL"} (n ${g.n})`,
-      );
+      console.log(`    per call, latency minus the fake's own wait: direct p50 ${ms(d.p50)} / p99 ${ms(d.p99)} ms, gateway p50 ${ms(g.p50)} / p99 ${ms(g.p99)} ms`);
+      console.log(`    plain percentiles (not the verdict: they carry the drawn upstream time's sampling noise): p50 ${signed(cmp.addedP50)} ms, p99 ${signed(cmp.addedP99)} ms`);
     }
-    cmp.pass = { p50: p50ok, p99: p99ok };
+    console.log(`    the server's floor (GET /healthz, no storage): p50 ${ms(f.p50)} ms, p99 ${ms(f.p99)} ms; beyond it: p50 ${signed(judged.addedP50 - f.p50)} ms, p99 ${signed(judged.addedP99 - f.p99)} ms`);
+    cmp.pass = { p50: judged.addedP50 <= TARGET_ADDED_P50_MS, p99: judged.addedP99 <= TARGET_ADDED_P99_MS };
   }
+  const atTen = comparisons.filter((c) => c.connections === 10);
+  if (atTen.length)
+    console.log(`  targets at 10 connections (the issue's): ${atTen.every((c) => c.pass.p50 && c.pass.p99) ? "PASS" : "FAIL"} (${atTen.map((c) => `${c.stream ? "streaming" : "JSON"} ${c.pass.p50 && c.pass.p99 ? "pass" : "fail"}`).join(", ")})`);
   if (results.some((r) => r.cpu)) {
     console.log(`\nCPU during each measured run (cores busy on average; the machine has ${facts.cpus}):`);
     for (const r of results) {
